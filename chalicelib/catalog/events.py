@@ -1,0 +1,270 @@
+"""Events: creation and changes (admin), and the cached read path (customers)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from ulid import ULID
+
+from chalicelib import aws
+from chalicelib.cache import TTLCache
+from chalicelib.catalog.availability import SectionState, read_sections
+from chalicelib.catalog.venues import get_venue
+from chalicelib.errors import EventNotFoundError
+from chalicelib.models import (
+    Event,
+    EventSection,
+    Money,
+    OnsaleSettings,
+    RowLayout,
+    VenueRef,
+    table_name,
+)
+from chalicelib.schemas import EventCreate, EventPatch
+from chalicelib.settings import get_settings
+
+_events: TTLCache[Event] = TTLCache(ttl_seconds=2.0)
+_availability: TTLCache[dict[str, SectionState]] = TTLCache(ttl_seconds=1.0)
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch_to_rfc3339(seconds: float) -> str:
+    return rfc3339(datetime.fromtimestamp(seconds, UTC))
+
+
+def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Event:
+    """Store the event as `provisioning` and queue the creation of its seat inventory."""
+    db = db or aws.dynamodb()
+    venue = get_venue(request.venue_id, db=db)
+    now = datetime.now(UTC)
+    sections = [
+        EventSection(
+            section=s.section,
+            slug=s.slug,
+            price=Money(amount=s.price.amount, currency=s.price.currency),
+            total=sum(int(r.seats) for r in s.rows),
+            rows=[RowLayout(row=r.row, seats=r.seats) for r in s.rows],
+        )
+        for s in venue.sections
+    ]
+    event = Event(
+        event_id=str(ULID()),
+        venue_id=venue.venue_id,
+        venue=VenueRef(venue_id=venue.venue_id, name=venue.name, city=venue.city, address=venue.address),
+        name=request.name,
+        description=request.description,
+        category=request.category,
+        performers=list(request.performers),
+        start_at=request.start_at.astimezone(UTC),
+        end_at=request.end_at.astimezone(UTC),
+        sections=sections,
+        capacity=venue.capacity,
+        onsale=OnsaleSettings(
+            opens_at=request.onsale.opens_at.astimezone(UTC),
+            hold_seconds=request.onsale.hold_seconds,
+            max_per_order=request.onsale.max_per_order,
+            queue_required=request.onsale.queue_required,
+            admit_per_minute=request.onsale.admit_per_minute,
+        ),
+        inventory_status="provisioning",
+        created_at=now,
+        updated_at=now,
+    )
+    db.put_item(
+        TableName=table_name(Event),
+        Item=event.serialize(),
+        ConditionExpression="attribute_not_exists(event_id)",
+    )
+    (sqs or aws.sqs()).send_message(
+        QueueUrl=get_settings().inventory_queue_url,
+        MessageBody=json.dumps({"event_id": event.event_id}),
+    )
+    return event
+
+
+def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
+    db = db or aws.dynamodb()
+    event = load_event(event_id, db=db, consistent=True)
+    changes = patch.model_dump(exclude_unset=True)
+    for name in ("name", "description", "category", "performers"):
+        if name in changes and changes[name] is not None:
+            setattr(event, name, changes[name])
+    if patch.start_at is not None:
+        event.start_at = patch.start_at.astimezone(UTC)
+    if patch.end_at is not None:
+        event.end_at = patch.end_at.astimezone(UTC)
+    if event.end_at <= event.start_at:
+        from chalicelib.errors import InvalidRequestError
+
+        raise InvalidRequestError("end_at must be after start_at")
+    if patch.onsale is not None:
+        for name, value in patch.onsale.model_dump(exclude_unset=True).items():
+            if value is not None:
+                setattr(event.onsale, name, value.astimezone(UTC) if name == "opens_at" else value)
+    event.updated_at = datetime.now(UTC)
+    # Only the admin-editable attributes are written, so a concurrent provisioning step that
+    # flips `inventory_status` is never overwritten.
+    serialized = event.serialize()
+    editable = ["name", "description", "category", "performers", "start_at", "end_at", "onsale", "updated_at"]
+    db.update_item(
+        TableName=table_name(Event),
+        Key={"event_id": {"S": event_id}},
+        UpdateExpression="SET " + ", ".join(f"#{n} = :{n}" for n in editable),
+        ConditionExpression="attribute_exists(event_id)",
+        ExpressionAttributeNames={f"#{n}": n for n in editable},
+        ExpressionAttributeValues={f":{n}": serialized[n] for n in editable},
+    )
+    _events.invalidate(event_id)
+    return event
+
+
+def load_event(event_id: str, *, db: Any = None, consistent: bool = False) -> Event:
+    """Read one event. `consistent=False` may be served by DAX."""
+    client = db or (aws.dynamodb() if consistent else aws.dynamodb_reader())
+    item = client.get_item(
+        TableName=table_name(Event),
+        Key={"event_id": {"S": event_id}},
+        ConsistentRead=consistent,
+    ).get("Item")
+    if not item:
+        raise EventNotFoundError(f"No event with id {event_id}")
+    return Event.from_raw_data(item)
+
+
+def cached_event(event_id: str) -> Event:
+    """The event as a warm Lambda remembers it (at most a couple of seconds stale)."""
+    if not event_id or len(event_id) > 64:
+        raise EventNotFoundError(f"No event with id {event_id}")
+    return _events.get_or_load(event_id, lambda: load_event(event_id))
+
+
+def cached_availability(event_id: str) -> dict[str, SectionState]:
+    return _availability.get_or_load(event_id, lambda: read_sections(event_id))
+
+
+def onsale_status(event: Event, available: int | None, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    if event.inventory_status != "ready":
+        return "provisioning"
+    if now >= event.start_at:
+        return "ended"
+    if now < event.onsale.opens_at:
+        return "scheduled"
+    if available == 0:
+        return "sold_out"
+    return "on_sale"
+
+
+def section_counts(event: Event, states: dict[str, SectionState], now: float) -> list[dict[str, Any]]:
+    sections = []
+    for section in event.sections:
+        state = states.get(section.slug, SectionState())
+        sold = len(state.sold)
+        held = len(state.held_now(now))
+        total = int(section.total)
+        sections.append(
+            {
+                "section": section.section,
+                "price": money(section.price),
+                "available": max(total - sold - held, 0),
+                "held": held,
+                "sold": sold,
+                "total": total,
+            }
+        )
+    return sections
+
+
+def money(value: Money) -> dict[str, Any]:
+    return {"amount": int(value.amount), "currency": value.currency}
+
+
+def event_summary(event: Event, sections: list[dict[str, Any]]) -> dict[str, Any]:
+    prices = [int(s.price.amount) for s in event.sections]
+    currency = event.sections[0].price.currency if event.sections else "USD"
+    return {
+        "event_id": event.event_id,
+        "name": event.name,
+        "category": event.category,
+        "performers": list(event.performers),
+        "venue": {"venue_id": event.venue.venue_id, "name": event.venue.name, "city": event.venue.city},
+        "start_at": rfc3339(event.start_at),
+        "min_price": {"amount": min(prices) if prices else 0, "currency": currency},
+        "available_count": sum(s["available"] for s in sections),
+    }
+
+
+def event_view(event_id: str) -> dict[str, Any]:
+    """The public Event document (may be a second or two stale)."""
+    event = cached_event(event_id)
+    now = time.time()
+    sections = section_counts(event, cached_availability(event_id), now)
+    body = event_summary(event, sections)
+    available = body["available_count"] if event.inventory_status == "ready" else None
+    body.update(
+        {
+            "description": event.description,
+            "end_at": rfc3339(event.end_at),
+            "venue": {
+                "venue_id": event.venue.venue_id,
+                "name": event.venue.name,
+                "city": event.venue.city,
+                "address": event.venue.address,
+            },
+            "sections": sections,
+            "capacity": int(event.capacity),
+            "onsale": onsale_view(event, available),
+        }
+    )
+    return body
+
+
+def onsale_view(event: Event, available: int | None) -> dict[str, Any]:
+    return {
+        "status": onsale_status(event, available),
+        "opens_at": rfc3339(event.onsale.opens_at),
+        "hold_seconds": int(event.onsale.hold_seconds),
+        "max_per_order": int(event.onsale.max_per_order),
+        "queue_required": bool(event.onsale.queue_required),
+        "admit_per_minute": int(event.onsale.admit_per_minute),
+    }
+
+
+def seat_map(event_id: str) -> dict[str, Any]:
+    """Every seat with its status, from the layout and the section summaries (no seat scan)."""
+    event = cached_event(event_id)
+    states = cached_availability(event_id)
+    now = time.time()
+    seats = []
+    for section in event.sections:
+        state = states.get(section.slug, SectionState())
+        held = state.held_now(now)
+        price = money(section.price)
+        for row in section.rows:
+            row_slug = seat_row_slug(row.row)
+            for number in range(1, int(row.seats) + 1):
+                seat_id = f"{section.slug}-{row_slug}-{number}"
+                status = "sold" if seat_id in state.sold else "held" if seat_id in held else "available"
+                seats.append(
+                    {
+                        "seat_id": seat_id,
+                        "section": section.section,
+                        "row": row.row,
+                        "number": number,
+                        "price": price,
+                        "status": status,
+                    }
+                )
+    return {"event_id": event_id, "seats": seats, "as_of": epoch_to_rfc3339(now)}
+
+
+def seat_row_slug(row: str) -> str:
+    from chalicelib.schemas import slugify
+
+    return slugify(row)

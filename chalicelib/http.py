@@ -1,0 +1,146 @@
+"""HTTP plumbing shared by the routes: bodies, callers, pagination, and the one error mapping."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib import aws
+from chalicelib.errors import (
+    PROBLEM_CONTENT_TYPE,
+    ForbiddenError,
+    InvalidRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    OnsaleError,
+    ServiceUnavailableError,
+    UnsupportedMediaTypeError,
+)
+from chalicelib.identity.tokens import Principal, bearer_token, verify_token
+from chalicelib.settings import get_settings
+
+logger = logging.getLogger("onsale.http")
+
+MAX_BODY_BYTES = 64 * 1024
+JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    all_headers: dict[str, str | list[str]] = {**JSON_HEADERS, **(headers or {})}
+    return Response(body=json.dumps(body), status_code=status, headers=all_headers)
+
+
+def problem_response(error: OnsaleError) -> Response:
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": PROBLEM_CONTENT_TYPE,
+        "Cache-Control": "no-store",
+    }
+    if error.status == 405 and "allow" in error.extra:
+        headers["Allow"] = str(error.extra.pop("allow"))
+    retry = error.extra.get("retry_after_seconds")
+    if retry is not None:
+        headers["Retry-After"] = str(retry)
+    return Response(body=json.dumps(error.to_problem()), status_code=error.status, headers=headers)
+
+
+def json_body(request: Request) -> Any:
+    """The decoded JSON body, or a clear 400/415. An empty body reads as `{}`."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidRequestError(f"The body is larger than {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequestError("The body is not valid JSON") from None
+
+
+def caller(request: Request) -> Principal:
+    """The signed-in customer; 401 without a valid token."""
+    return verify_token(bearer_token(request.headers.get("authorization")), get_settings())
+
+
+def admin(request: Request) -> Principal:
+    principal = caller(request)
+    if not principal.in_group(get_settings().admin_group):
+        raise ForbiddenError("This route needs membership of the admins group")
+    return principal
+
+
+def page_limit(request: Request) -> int:
+    params: dict[str, str] = dict(request.query_params or {})
+    raw = params.get("limit")
+    if raw is None:
+        return 20
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise InvalidRequestError("limit must be an integer from 1 to 100")
+    return int(raw)
+
+
+def query_param(request: Request, name: str) -> str | None:
+    params: dict[str, str] = dict(request.query_params or {})
+    value = params.get(name)
+    return value if value else None
+
+
+def _from_chalice_error(response: Response) -> OnsaleError:
+    """Chalice answers some failures itself (405, 415, bad JSON): restate them as problems."""
+    try:
+        body = json.loads(response.body) if isinstance(response.body, str | bytes) else response.body
+    except ValueError:
+        body = {}
+    message = body.get("Message") if isinstance(body, dict) else None
+    if response.status_code == 405:
+        allow = (response.headers or {}).get("Allow", "")
+        return MethodNotAllowedError(message, allow=allow)
+    if response.status_code == 415:
+        return UnsupportedMediaTypeError(message)
+    if response.status_code == 404:
+        return NotFoundError(message)
+    if 400 <= response.status_code < 500:
+        return InvalidRequestError(message)
+    return OnsaleError()
+
+
+def problem_for(exc: BaseException) -> OnsaleError:
+    """Map any exception a route raised onto the problem the client sees (never a stack trace)."""
+    if isinstance(exc, OnsaleError):
+        return exc
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+    }:
+        return ServiceUnavailableError(retry_after_seconds=1)
+    if isinstance(exc, BotoCoreError | ClientError):
+        logger.error("dependency failure", exc_info=exc)
+        return ServiceUnavailableError(retry_after_seconds=1)
+    logger.error("unhandled error", exc_info=exc)
+    return OnsaleError()
+
+
+def handle_errors(event: Request, get_response: Any) -> Response:
+    """The one error mapping, as middleware: domain errors and Chalice's own error answers
+    (405, 415, 500) become problem+json; AWS calls are counted when benchmarks ask."""
+    counting = get_settings().count_aws_calls
+    if counting:
+        aws.reset_call_counter()
+    try:
+        response: Response = get_response(event)
+    except Exception as exc:  # OnsaleError is a ChaliceUnhandledError: views let it through
+        response = problem_response(problem_for(exc))
+    content_type = (response.headers or {}).get("Content-Type", "")
+    if response.status_code >= 400 and content_type != PROBLEM_CONTENT_TYPE:
+        response = problem_response(_from_chalice_error(response))
+    if counting:
+        counts = aws.call_counts()
+        response.headers["X-Onsale-Aws-Calls"] = ",".join(f"{k}={v}" for k, v in sorted(counts.items()))
+    return response

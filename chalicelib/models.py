@@ -1,0 +1,272 @@
+"""PynamoDB models: the one schema of every table.
+
+The models define keys, indexes, TTL attributes and (de)serialisation. Calls to DynamoDB go
+through the client factory in `chalicelib.aws` (so that reads can go through DAX and every call
+can be counted); `Model.serialize()` / `Model.from_raw_data()` convert between the two.
+`Meta.table_name` holds the short name; `table_name(Model)` adds the stage prefix.
+`Meta.stream` names the stream view a table needs (consumers read it), or None.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.attributes import TTLAttribute as _TTLAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.settings import get_settings
+
+M = TypeVar("M", bound=Model)
+
+
+class TTLAttribute(_TTLAttribute):
+    """TTL attribute (epoch seconds). DynamoDB deletes expired items eventually; never relied on."""
+
+
+class Money(MapAttribute[str, Any]):
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+
+
+class RowLayout(MapAttribute[str, Any]):
+    row = UnicodeAttribute()
+    seats = NumberAttribute()
+
+
+class SectionLayout(MapAttribute[str, Any]):
+    section = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    price = Money()
+    rows = ListAttribute(of=RowLayout)
+
+
+class Venue(Model):
+    class Meta:
+        table_name = "venues"
+        stream: str | None = None
+
+    venue_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    city = UnicodeAttribute()
+    address = UnicodeAttribute()
+    sections = ListAttribute(of=SectionLayout)
+    capacity = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class VenueRef(MapAttribute[str, Any]):
+    venue_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    city = UnicodeAttribute()
+    address = UnicodeAttribute()
+
+
+class EventSection(MapAttribute[str, Any]):
+    section = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    price = Money()
+    total = NumberAttribute()
+    rows = ListAttribute(of=RowLayout)
+
+
+class OnsaleSettings(MapAttribute[str, Any]):
+    opens_at = UTCDateTimeAttribute()
+    hold_seconds = NumberAttribute()
+    max_per_order = NumberAttribute()
+    queue_required = BooleanAttribute()
+    admit_per_minute = NumberAttribute()
+
+
+class Event(Model):
+    class Meta:
+        table_name = "events"
+        stream: str | None = "NEW_AND_OLD_IMAGES"  # feeds the search index
+
+    event_id = UnicodeAttribute(hash_key=True)
+    venue_id = UnicodeAttribute()
+    venue = VenueRef()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    category = UnicodeAttribute()
+    performers = ListAttribute(of=UnicodeAttribute, default=list)
+    start_at = UTCDateTimeAttribute()
+    end_at = UTCDateTimeAttribute()
+    sections = ListAttribute(of=EventSection)
+    capacity = NumberAttribute()
+    onsale = OnsaleSettings()
+    # "provisioning" while seat items are being written, then "ready".
+    inventory_status = UnicodeAttribute(default="provisioning")
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class Seat(Model):
+    """One item per seat per event, partitioned by event and section.
+
+    A seat is free when `status = available` and it carries no unexpired hold
+    (`hold_expires_at` absent or in the past): expiry needs no cleanup job.
+    """
+
+    class Meta:
+        table_name = "seats"
+        stream: str | None = "NEW_AND_OLD_IMAGES"  # live seat maps and availability counts
+
+    event_section = UnicodeAttribute(hash_key=True)  # "{event_id}#{section slug}"
+    seat_id = UnicodeAttribute(range_key=True)  # "{section slug}-{row}-{number}"
+    event_id = UnicodeAttribute()
+    section = UnicodeAttribute()
+    row = UnicodeAttribute()
+    number = NumberAttribute()
+    price = NumberAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute(default="available")  # available | sold
+    hold_id = UnicodeAttribute(null=True)
+    hold_user_id = UnicodeAttribute(null=True)
+    hold_expires_at = NumberAttribute(null=True)  # epoch seconds
+    booking_id = UnicodeAttribute(null=True)
+
+
+class SectionAvailability(Model):
+    """Per-section seat states for views, written only by the seats stream consumer."""
+
+    class Meta:
+        table_name = "availability"
+        stream: str | None = None
+
+    event_id = UnicodeAttribute(hash_key=True)
+    section = UnicodeAttribute(range_key=True)  # section slug
+    sold = UnicodeSetAttribute(null=True)
+    held = MapAttribute[str, Any](null=True)  # seat id -> hold expiry, epoch seconds
+    updated_at = NumberAttribute(null=True)
+
+
+class HoldsByUser(GlobalSecondaryIndex["Hold"]):
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Hold(Model):
+    class Meta:
+        table_name = "holds"
+        stream: str | None = None
+
+    hold_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    seat_ids = ListAttribute(of=UnicodeAttribute)
+    total = Money()
+    status = UnicodeAttribute(default="active")  # active | released | converted
+    expires_at = NumberAttribute()  # epoch seconds, the truth for expiry
+    ttl = TTLAttribute()  # housekeeping only: expires_at + a day
+    booking_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    by_user = HoldsByUser()
+
+
+class BookingsByUser(GlobalSecondaryIndex["Booking"]):
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Booking(Model):
+    class Meta:
+        table_name = "bookings"
+        stream: str | None = "NEW_AND_OLD_IMAGES"  # confirmations, cancellations
+
+    booking_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    hold_id = UnicodeAttribute()
+    seat_ids = ListAttribute(of=UnicodeAttribute)
+    status = UnicodeAttribute()  # confirmed | cancelled
+    total = Money()
+    payment_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    cancelled_at = UTCDateTimeAttribute(null=True)
+    by_user = BookingsByUser()
+
+
+class UsersByEmail(GlobalSecondaryIndex["User"]):
+    class Meta:
+        index_name = "by_email"
+        projection = KeysOnlyProjection()
+
+    email = UnicodeAttribute(hash_key=True)
+
+
+class User(Model):
+    class Meta:
+        table_name = "users"
+        stream: str | None = None
+
+    user_id = UnicodeAttribute(hash_key=True)  # the Cognito `sub`
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    by_email = UsersByEmail()
+
+
+class Payment(Model):
+    """Ledger of the local payment provider (Stripe keeps its own in production)."""
+
+    class Meta:
+        table_name = "payments"
+        stream: str | None = None
+
+    payment_id = UnicodeAttribute(hash_key=True)
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()  # succeeded | refunded
+    description = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute()
+    refunded_at = UTCDateTimeAttribute(null=True)
+
+
+class IdempotencyRecord(Model):
+    """Schema of the table Powertools' idempotency utility writes (its default attribute names)."""
+
+    class Meta:
+        table_name = "idempotency"
+        stream: str | None = None
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    Venue,
+    Event,
+    Seat,
+    SectionAvailability,
+    Hold,
+    Booking,
+    User,
+    Payment,
+    IdempotencyRecord,
+)
+
+
+def table_name(model: type[Model]) -> str:
+    return get_settings().table_name(model.Meta.table_name)
+
+
+def from_item(model: type[M], item: dict[str, Any]) -> M:
+    return model.from_raw_data(item)

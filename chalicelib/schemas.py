@@ -1,0 +1,198 @@
+"""Typed request models. Anything they reject is answered 400 `invalid_request`, naming the field."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from chalicelib.errors import InvalidRequestError
+
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ]*$"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LayoutName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12, pattern=NAME_PATTERN)
+]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=EMAIL_PATTERN),
+]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SignupRequest(Strict):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    name: Text
+
+
+class LoginRequest(Strict):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+SeatId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class HoldRequest(Strict):
+    seat_ids: list[SeatId] | None = Field(default=None, min_length=1, max_length=100)
+    section: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    quantity: int | None = Field(default=None, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> HoldRequest:
+        by_seat = self.seat_ids is not None
+        by_section = self.section is not None or self.quantity is not None
+        if by_seat == by_section:
+            raise ValueError("send either seat_ids, or section and quantity")
+        if by_section and (self.section is None or self.quantity is None):
+            raise ValueError("send both section and quantity")
+        if self.seat_ids is not None and len(set(self.seat_ids)) != len(self.seat_ids):
+            raise ValueError("seat_ids contains the same seat twice")
+        return self
+
+
+class CheckoutRequest(Strict):
+    payment_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class MoneyIn(Strict):
+    amount: int = Field(ge=0, le=100_000_000)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class RowIn(Strict):
+    row: LayoutName
+    seats: int = Field(ge=1, le=500)
+
+
+class SectionIn(Strict):
+    section: LayoutName
+    price: MoneyIn
+    rows: list[RowIn] = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _unique_rows(self) -> SectionIn:
+        slugs = [slugify(r.row) for r in self.rows]
+        if len(set(slugs)) != len(slugs):
+            raise ValueError(f"section {self.section!r} names a row twice")
+        return self
+
+
+MAX_VENUE_CAPACITY = 120_000
+
+
+class VenueCreate(Strict):
+    name: Text
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    sections: list[SectionIn] = Field(min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> VenueCreate:
+        slugs = [slugify(s.section) for s in self.sections]
+        if len(set(slugs)) != len(slugs):
+            raise ValueError("two sections have the same name")
+        if len({s.price.currency for s in self.sections}) != 1:
+            raise ValueError("every section must be priced in the same currency")
+        if sum(r.seats for s in self.sections for r in s.rows) > MAX_VENUE_CAPACITY:
+            raise ValueError(f"a venue holds at most {MAX_VENUE_CAPACITY} seats")
+        return self
+
+
+class OnsaleIn(Strict):
+    opens_at: AwareDatetime
+    hold_seconds: int = Field(default=600, ge=1, le=3600)
+    max_per_order: int = Field(default=8, ge=1, le=50)
+    queue_required: bool = False
+    admit_per_minute: int = Field(default=300, ge=1, le=100_000)
+
+
+class OnsalePatch(Strict):
+    opens_at: AwareDatetime | None = None
+    hold_seconds: int | None = Field(default=None, ge=1, le=3600)
+    max_per_order: int | None = Field(default=None, ge=1, le=50)
+    queue_required: bool | None = None
+    admit_per_minute: int | None = Field(default=None, ge=1, le=100_000)
+
+
+Category = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)
+]
+Performer = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Description = Annotated[str, StringConstraints(max_length=5000)]
+
+
+class EventCreate(Strict):
+    venue_id: Identifier
+    name: Text
+    description: Description = ""
+    category: Category
+    performers: list[Performer] = Field(default_factory=list, max_length=20)
+    start_at: AwareDatetime
+    end_at: AwareDatetime
+    onsale: OnsaleIn
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EventCreate:
+        if self.end_at <= self.start_at:
+            raise ValueError("end_at must be after start_at")
+        return self
+
+
+class EventPatch(Strict):
+    name: Text | None = None
+    description: Description | None = None
+    category: Category | None = None
+    performers: list[Performer] | None = Field(default=None, max_length=20)
+    start_at: AwareDatetime | None = None
+    end_at: AwareDatetime | None = None
+    onsale: OnsalePatch | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _venue_is_fixed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "venue_id" in data:
+            raise ValueError("venue_id cannot change: create a new event instead")
+        return data
+
+
+def slugify(name: str) -> str:
+    """The key-safe form of a section or row name: letters and digits, upper case."""
+    return re.sub(r"[^A-Za-z0-9]", "", name).upper()
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], body: Any) -> M:
+    """Validate a decoded JSON body, turning every validation failure into a clear 400."""
+    if not isinstance(body, dict):
+        raise InvalidRequestError("The body must be a JSON object")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in err["loc"]) or "(body)",
+                "message": err["msg"],
+            }
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise InvalidRequestError(detail, errors=errors) from None

@@ -1,0 +1,55 @@
+"""Serves the Chalice app on 127.0.0.1 the way API Gateway would, for the laptop stack.
+
+Unknown paths get a problem+json 404 (API Gateway is configured the same way in AWS) rather
+than `chalice local`'s bare 403.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer
+
+
+class ProblemRequestHandler(ChaliceRequestHandler):
+    def _send_error_response(self, error: Any) -> None:  # chalice's hook for gateway errors
+        code = getattr(error, "CODE", 500)
+        if code == 403 and b"Missing Authentication Token" in getattr(error, "body", b""):
+            body = json.dumps(
+                {
+                    "type": "https://onsale.dev/problems/not-found",
+                    "title": "Nothing lives at this address",
+                    "status": 404,
+                    "detail": f"No route for {self.command} {self.path.split('?')[0]}",
+                    "code": "not_found",
+                }
+            ).encode()
+            self.send_response(404)
+            self.send_header("Content-Type", "application/problem+json")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super()._send_error_response(error)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ONSALE_API_PORT", "8000")))
+    args = parser.parse_args()
+    from app import app
+
+    # As `chalice local` does: one current request per thread, never shared between callers.
+    app.__class__ = type("ThreadLocalOnsale", (LocalChalice, type(app)), {})
+    config = Config(chalice_stage="local", user_provided_params={"app_name": "onsale"})
+    server = LocalDevServer(app, config, "127.0.0.1", args.port, handler_cls=ProblemRequestHandler)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""`make run`: the whole of Onsale on one laptop, with no AWS account.
+
+Starts the AWS emulator, provisions it with the shared bootstrap, seeds the demo catalogue,
+runs the event-source pollers, serves the API and the web app, and prints `Onsale is ready`
+once every service answers. Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def serve_web(port: int, stop: threading.Event) -> http.server.ThreadingHTTPServer:
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(ROOT / "web"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True, name="web").start()
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-seed", action="store_true", help="start empty (tests, benchmarks)")
+    parser.add_argument("--no-web", action="store_true")
+    args = parser.parse_args(argv)
+
+    api_port = _env_int("ONSALE_API_PORT", 8000)
+    web_port = _env_int("ONSALE_WEB_PORT", 8080)
+    emulator_port = _env_int("ONSALE_EMULATOR_PORT", 4566)
+    state_dir = Path(os.environ.get("ONSALE_STATE_DIR", ROOT / ".onsale"))
+    state_dir.mkdir(parents=True, exist_ok=True)
+    admin_email = os.environ.get("ONSALE_ADMIN_EMAIL", "admin@onsale.local")
+    admin_password = os.environ.get("ONSALE_ADMIN_PASSWORD", "onsale-admin-2026")
+
+    logging.basicConfig(
+        filename=state_dir / "stack.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    endpoint = f"http://127.0.0.1:{emulator_port}"
+    os.environ.update(
+        {
+            "ONSALE_AWS_ENDPOINT": endpoint,
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "onsale-local"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "onsale-local"),
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "ONSALE_STAGE": os.environ.get("ONSALE_STAGE", "local"),
+        }
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    children: list[subprocess.Popen[bytes]] = []
+    stop = threading.Event()
+
+    def shutdown(*_: object) -> None:
+        stop.set()
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    def terminate(*_: object) -> None:
+        shutdown()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        from local.emulator import start_emulator, wait_for_http
+
+        started = time.monotonic()
+        children.append(start_emulator(emulator_port, state_dir / "emulator.log"))
+
+        from chalicelib.bootstrap import provision
+        from chalicelib.identity.accounts import ensure_admin
+        from chalicelib.settings import get_settings
+
+        resources = provision(get_settings())
+        os.environ.update(resources.as_env())
+        get_settings.cache_clear()
+        settings = get_settings()
+        ensure_admin(email=admin_email, password=admin_password, name="Onsale Admin", settings=settings)
+
+        api_log = (state_dir / "api.log").open("ab")
+        children.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "local.api", "--port", str(api_port)],
+                cwd=ROOT,
+                env=dict(os.environ),
+                stdout=api_log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        start_inventory_poller(stop)
+        if args.no_seed:
+            start_stream_pollers(stop, "TRIM_HORIZON")
+        if not args.no_web:
+            serve_web(web_port, stop)
+        if not args.no_seed:
+            from local.seed import seed_demo_catalogue
+
+            counts = seed_demo_catalogue()
+            logging.info("seeded %s", counts)
+        wait_for_http(f"http://127.0.0.1:{api_port}/health")
+        if not args.no_seed:
+            wait_for_inventory()
+            start_stream_pollers(stop, "LATEST")
+        print(f"Onsale API        http://127.0.0.1:{api_port}", flush=True)
+        if not args.no_web:
+            print(f"Onsale web app    http://127.0.0.1:{web_port}", flush=True)
+        print(f"AWS emulator      {endpoint}  (sent mail: {endpoint}/moto-api/data.json)", flush=True)
+        print(f"Admin             {admin_email} / {admin_password}", flush=True)
+        print(f"State and logs    {state_dir}", flush=True)
+        print(f"Onsale is ready ({time.monotonic() - started:.0f}s)", flush=True)
+        while not stop.is_set():
+            for child in children:
+                if child.poll() is not None:
+                    print(f"a service stopped (exit {child.returncode}); see {state_dir}", flush=True)
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutdown()
+    return 0
+
+
+def start_inventory_poller(stop: threading.Event) -> None:
+    from chalicelib.settings import get_settings
+    from functions import provision_inventory
+    from local.pollers import SqsPoller
+
+    SqsPoller(get_settings().inventory_queue_url, provision_inventory.handler, stop, batch_size=1).start()
+
+
+def start_stream_pollers(stop: threading.Event, start_at: str) -> None:
+    from chalicelib.models import Seat, table_name
+    from functions import seat_stream
+    from local.pollers import StreamPoller
+
+    StreamPoller(table_name(Seat), seat_stream.handler, stop, start_at=start_at).start()
+
+
+def wait_for_inventory(timeout: float = 240.0) -> None:
+    """Block until every seeded event's seats exist, so demo users can buy at once."""
+    from chalicelib import aws
+    from chalicelib.models import Event, table_name
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = aws.dynamodb().scan(
+            TableName=table_name(Event),
+            FilterExpression="inventory_status = :p",
+            ExpressionAttributeValues={":p": {"S": "provisioning"}},
+            Select="COUNT",
+        )["Count"]
+        if pending == 0:
+            return
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""A small client of the public API for tests and benchmarks: what a stranger would do with curl."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class Stack:
+    api_url: str
+    emulator_url: str
+    admin_email: str
+    admin_password: str
+    state_dir: Path
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Api:
+    def __init__(self, stack: Stack) -> None:
+        self.base = stack.api_url
+        self.stack = stack
+        self.http = requests.Session()
+        self._admin: User | None = None
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        user: User | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        all_headers = dict(user.headers if user else {})
+        all_headers.update(headers or {})
+        return self.http.request(
+            method, self.base + path, json=json, headers=all_headers, timeout=30, **kwargs
+        )
+
+    def new_user(self, name: str = "Test Fan") -> User:
+        email = f"fan-{uuid.uuid4().hex[:12]}-{next(_counter)}@example.com"
+        password = "correct-horse-9"
+        signup = self.call("POST", "/auth/signup", json={"email": email, "password": password, "name": name})
+        assert signup.status_code == 201, signup.text
+        return self.login(email, password, signup.json()["user_id"])
+
+    def login(self, email: str, password: str, user_id: str = "") -> User:
+        response = self.call("POST", "/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return User(user_id=user_id, email=email, token=response.json()["token"])
+
+    @property
+    def admin(self) -> User:
+        if self._admin is None:
+            self._admin = self.login(self.stack.admin_email, self.stack.admin_password)
+        return self._admin
+
+    def create_venue(self, sections: list[dict[str, Any]], name: str = "Test Hall") -> str:
+        body = {"name": name, "city": "Testville", "address": "1 Test Street", "sections": sections}
+        response = self.call("POST", "/admin/venues", self.admin, json=body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["venue_id"])
+
+    def create_event(
+        self,
+        venue_id: str,
+        *,
+        hold_seconds: int = 600,
+        max_per_order: int = 8,
+        queue_required: bool = False,
+        opens_in: timedelta = timedelta(hours=-1),
+        starts_in: timedelta = timedelta(days=30),
+        name: str = "Test Concert",
+    ) -> str:
+        now = datetime.now(UTC)
+        body = {
+            "venue_id": venue_id,
+            "name": name,
+            "description": "A test event",
+            "category": "concerts",
+            "performers": ["The Testers"],
+            "start_at": rfc3339(now + starts_in),
+            "end_at": rfc3339(now + starts_in + timedelta(hours=3)),
+            "onsale": {
+                "opens_at": rfc3339(now + opens_in),
+                "hold_seconds": hold_seconds,
+                "max_per_order": max_per_order,
+                "queue_required": queue_required,
+                "admit_per_minute": 600,
+            },
+        }
+        response = self.call("POST", "/admin/events", self.admin, json=body)
+        assert response.status_code == 201, response.text
+        event_id = str(response.json()["event_id"])
+        self.wait_until_ready(event_id)
+        return event_id
+
+    def wait_until_ready(self, event_id: str, timeout: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self.call("GET", f"/events/{event_id}").json()
+            if event["onsale"]["status"] != "provisioning":
+                return dict(event)
+            assert time.monotonic() < deadline, "inventory was not created in time"
+            time.sleep(0.3)
+
+    def small_event(self, seats_per_row: int = 10, rows: int = 5, **kwargs: Any) -> tuple[str, list[str]]:
+        """An on-sale event in a one-section hall; returns its id and its seat ids."""
+        venue_id = self.create_venue(
+            [
+                {
+                    "section": "Floor",
+                    "price": {"amount": 5000, "currency": "USD"},
+                    "rows": [{"row": chr(ord("A") + r), "seats": seats_per_row} for r in range(rows)],
+                }
+            ]
+        )
+        event_id = self.create_event(venue_id, **kwargs)
+        seats = self.call("GET", f"/events/{event_id}/seats").json()["seats"]
+        return event_id, [s["seat_id"] for s in seats]
