@@ -39,6 +39,15 @@ app.register_middleware(http.handle_errors, "http")
 BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
 
 
+def route(path: str, **options: Any) -> Any:
+    """`app.route`, with every failure answered as problem+json by the one error mapping."""
+
+    def register(view: Any) -> Any:
+        return app.route(path, **options)(http.translate_errors(view))
+
+    return register
+
+
 def _request() -> Any:
     return app.current_request
 
@@ -47,7 +56,7 @@ def _created(outcome: dict[str, Any]) -> Response:
     return http.json_response(outcome["body"], status=outcome["status"])
 
 
-@app.route("/health")
+@route("/health")
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -55,7 +64,7 @@ def health() -> dict[str, str]:
 # --- identity -------------------------------------------------------------------------------
 
 
-@app.route("/auth/signup", methods=["POST"], content_types=BODY_TYPES)
+@route("/auth/signup", methods=["POST"], content_types=BODY_TYPES)
 def signup() -> Response:
     body = parse(SignupRequest, http.json_body(_request()))
     user_id = accounts.sign_up(
@@ -64,7 +73,7 @@ def signup() -> Response:
     return http.json_response({"user_id": user_id}, status=201)
 
 
-@app.route("/auth/login", methods=["POST"], content_types=BODY_TYPES)
+@route("/auth/login", methods=["POST"], content_types=BODY_TYPES)
 def login() -> Response:
     body = parse(LoginRequest, http.json_body(_request()))
     return http.json_response(
@@ -75,12 +84,12 @@ def login() -> Response:
 # --- discovery ------------------------------------------------------------------------------
 
 
-@app.route("/events/{event_id}")
+@route("/events/{event_id}")
 def get_event(event_id: str) -> Response:
     return http.json_response(events.event_view(event_id), headers={"Cache-Control": "public, max-age=2"})
 
 
-@app.route("/events/{event_id}/seats")
+@route("/events/{event_id}/seats")
 def get_seats(event_id: str) -> Response:
     return http.json_response(events.seat_map(event_id), headers={"Cache-Control": "public, max-age=1"})
 
@@ -88,7 +97,7 @@ def get_seats(event_id: str) -> Response:
 # --- booking --------------------------------------------------------------------------------
 
 
-@app.route("/events/{event_id}/holds", methods=["POST"], content_types=BODY_TYPES)
+@route("/events/{event_id}/holds", methods=["POST"], content_types=BODY_TYPES)
 def create_hold(event_id: str) -> Response:
     request = _request()
     principal = http.caller(request)
@@ -112,20 +121,20 @@ def create_hold(event_id: str) -> Response:
     return _created(outcome)
 
 
-@app.route("/holds/{hold_id}")
+@route("/holds/{hold_id}")
 def get_hold(hold_id: str) -> Response:
     principal = http.caller(_request())
     return http.json_response(holds.get_hold(hold_id, principal.user_id))
 
 
-@app.route("/holds/{hold_id}", methods=["DELETE"])
+@route("/holds/{hold_id}", methods=["DELETE"])
 def delete_hold(hold_id: str) -> Response:
     principal = http.caller(_request())
     holds.release_hold(hold_id, principal.user_id)
     return Response(body="", status_code=204)
 
 
-@app.route("/holds/{hold_id}/checkout", methods=["POST"], content_types=BODY_TYPES)
+@route("/holds/{hold_id}/checkout", methods=["POST"], content_types=BODY_TYPES)
 def checkout(hold_id: str) -> Response:
     request = _request()
     principal = http.caller(request)
@@ -146,20 +155,20 @@ def checkout(hold_id: str) -> Response:
     return _created(outcome)
 
 
-@app.route("/bookings/{booking_id}")
+@route("/bookings/{booking_id}")
 def get_booking(booking_id: str) -> Response:
     principal = http.caller(_request())
     owner = None if principal.in_group(get_settings().admin_group) else principal.user_id
     return http.json_response(bookings.booking_view(bookings.load_booking(booking_id, owner)))
 
 
-@app.route("/bookings/{booking_id}/cancel", methods=["POST"], content_types=BODY_TYPES)
+@route("/bookings/{booking_id}/cancel", methods=["POST"], content_types=BODY_TYPES)
 def cancel_booking(booking_id: str) -> Response:
     principal = http.caller(_request())
     return http.json_response(bookings.cancel_booking(booking_id, principal.user_id))
 
 
-@app.route("/me/bookings")
+@route("/me/bookings")
 def my_bookings() -> Response:
     request = _request()
     principal = http.caller(request)
@@ -175,7 +184,7 @@ def my_bookings() -> Response:
 # --- administration -------------------------------------------------------------------------
 
 
-@app.route("/admin/venues", methods=["POST"], content_types=BODY_TYPES)
+@route("/admin/venues", methods=["POST"], content_types=BODY_TYPES)
 def create_venue() -> Response:
     request = _request()
     principal = http.admin(request)
@@ -196,7 +205,7 @@ def create_venue() -> Response:
     return _created(outcome)
 
 
-@app.route("/admin/events", methods=["POST"], content_types=BODY_TYPES)
+@route("/admin/events", methods=["POST"], content_types=BODY_TYPES)
 def create_event() -> Response:
     request = _request()
     principal = http.admin(request)
@@ -223,7 +232,7 @@ def create_event() -> Response:
     return _created(outcome)
 
 
-@app.route("/admin/events/{event_id}", methods=["PATCH"], content_types=BODY_TYPES)
+@route("/admin/events/{event_id}", methods=["PATCH"], content_types=BODY_TYPES)
 def patch_event(event_id: str) -> Response:
     request = _request()
     http.admin(request)

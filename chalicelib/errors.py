@@ -33,7 +33,8 @@ class OnsaleError(ChaliceUnhandledError):
             "detail": self.detail,
             "code": self.code,
         }
-        problem.update(self.extra)
+        # `allow` travels as a header (405), not in the body.
+        problem.update({k: v for k, v in self.extra.items() if k != "allow"})
         return problem
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 from chalice import Response
@@ -40,7 +43,7 @@ def problem_response(error: OnsaleError) -> Response:
         "Cache-Control": "no-store",
     }
     if error.status == 405 and "allow" in error.extra:
-        headers["Allow"] = str(error.extra.pop("allow"))
+        headers["Allow"] = str(error.extra["allow"])
     retry = error.extra.get("retry_after_seconds")
     if retry is not None:
         headers["Retry-After"] = str(retry)
@@ -56,7 +59,7 @@ def json_body(request: Request) -> Any:
         return {}
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidRequestError("The body is not valid JSON") from None
 
 
@@ -77,7 +80,7 @@ def page_limit(request: Request) -> int:
     raw = params.get("limit")
     if raw is None:
         return 20
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= 100:
         raise InvalidRequestError("limit must be an integer from 1 to 100")
     return int(raw)
 
@@ -125,6 +128,25 @@ def problem_for(exc: BaseException) -> OnsaleError:
         return ServiceUnavailableError(retry_after_seconds=1)
     logger.error("unhandled error", exc_info=exc)
     return OnsaleError()
+
+
+def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let every failure of a view reach `handle_errors` as a problem.
+
+    Chalice turns any exception that is not a `ChaliceUnhandledError` into a bare 500 before
+    middleware sees it; this maps them first (a timed-out dependency is a 503, for instance).
+    """
+
+    @functools.wraps(view)
+    def translated(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except OnsaleError:
+            raise
+        except Exception as exc:
+            raise problem_for(exc) from exc
+
+    return translated
 
 
 def handle_errors(event: Request, get_response: Any) -> Response:

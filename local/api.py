@@ -9,13 +9,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import threading
 from typing import Any
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer
+from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer
+
+# Like a Lambda function's reserved concurrency: at most this many requests run at once, the
+# rest wait their turn, so a burst cannot swamp the emulator (which serves ~300 requests/s).
+_running = threading.BoundedSemaphore(int(os.environ.get("ONSALE_API_CONCURRENCY", "16")))
 
 
 class ProblemRequestHandler(ChaliceRequestHandler):
+    def _generic_handle(self) -> None:
+        with _running:
+            super()._generic_handle()
+
     def _send_error_response(self, error: Any) -> None:  # chalice's hook for gateway errors
         code = getattr(error, "CODE", 500)
         if code == 403 and b"Missing Authentication Token" in getattr(error, "body", b""):
@@ -38,6 +47,11 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         super()._send_error_response(error)
 
 
+class ApiServer(ThreadedHTTPServer):
+    # socketserver's default backlog of 5 resets connections when hundreds of fans arrive at once.
+    request_queue_size = 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=int(os.environ.get("ONSALE_API_PORT", "8000")))
@@ -47,7 +61,9 @@ def main() -> None:
     # As `chalice local` does: one current request per thread, never shared between callers.
     app.__class__ = type("ThreadLocalOnsale", (LocalChalice, type(app)), {})
     config = Config(chalice_stage="local", user_provided_params={"app_name": "onsale"})
-    server = LocalDevServer(app, config, "127.0.0.1", args.port, handler_cls=ProblemRequestHandler)
+    server = LocalDevServer(
+        app, config, "127.0.0.1", args.port, handler_cls=ProblemRequestHandler, server_cls=ApiServer
+    )
     server.serve_forever()
 
 

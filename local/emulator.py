@@ -1,4 +1,5 @@
-"""The AWS emulator of the laptop stack: moto in server mode, over real HTTP on 127.0.0.1."""
+"""The AWS emulator of the laptop stack: moto in server mode, over real HTTP on 127.0.0.1
+(with the concurrency fixes of `local.moto_server`)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def start_emulator(port: int, log_path: Path) -> subprocess.Popen[bytes]:
         raise RuntimeError(f"port {port} is taken: set ONSALE_EMULATOR_PORT to a free port")
     log = log_path.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "local.moto_server", "127.0.0.1", str(port)],
+        cwd=Path(__file__).resolve().parent.parent,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

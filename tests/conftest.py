@@ -80,3 +80,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def api(stack: Stack) -> Api:
     return Api(stack)
+
+
+@pytest.fixture
+def services(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point this process's service functions at the stack's emulator (for in-process calls)."""
+    from chalicelib import aws, payments
+    from chalicelib.settings import get_settings
+
+    monkeypatch.setenv("ONSALE_AWS_ENDPOINT", stack.emulator_url)
+    monkeypatch.setenv("ONSALE_STAGE", "local")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "onsale-local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "onsale-local")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    caches = [get_settings, aws.session, aws.client, aws.dynamodb_reader, payments.provider]
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    for cache in caches:
+        cache.cache_clear()

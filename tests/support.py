@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -43,8 +44,16 @@ class Api:
     def __init__(self, stack: Stack) -> None:
         self.base = stack.api_url
         self.stack = stack
-        self.http = requests.Session()
+        self._local = threading.local()
         self._admin: User | None = None
+
+    @property
+    def http(self) -> requests.Session:
+        """One HTTP session per thread: requests' sessions are not thread-safe."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def call(
         self,

@@ -273,7 +273,7 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidRequestError("The cursor is not valid") from None
     if not isinstance(value, dict) or not all(
         isinstance(v, dict) and len(v) == 1 and isinstance(next(iter(v.values())), str)

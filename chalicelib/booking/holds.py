@@ -31,7 +31,7 @@ from chalicelib.models import Event, EventSection, Hold, Money, Seat, table_name
 from chalicelib.schemas import HoldRequest, slugify
 
 # Free: never sold and no hold, or the hold has expired. The expiry is the truth; TTL is not.
-SEAT_IS_FREE = "#status = :available AND (attribute_not_exists(hold_expires_at) OR hold_expires_at < :now)"
+SEAT_IS_FREE = "#status = :available AND (attribute_not_exists(hold_expires_at) OR hold_expires_at <= :now)"
 QUANTITY_ATTEMPTS = 3
 
 
@@ -60,7 +60,7 @@ def resolve_seats(event: Event, seat_ids: list[str]) -> list[SeatRef]:
             for row in section.rows:
                 if slugify(row.row) == row_slug:
                     seats_in_row = int(row.seats)
-        canonical = number.isdigit() and str(int(number)) == number
+        canonical = number.isascii() and number.isdigit() and str(int(number)) == number
         if section is None or not canonical or not 1 <= int(number) <= seats_in_row:
             unknown.append(seat_id)
         else:

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.errors import UnauthorizedError
+from chalicelib.errors import ServiceUnavailableError, UnauthorizedError
 from chalicelib.settings import Settings
 
 
@@ -53,6 +53,8 @@ def verify_token(token: str, settings: Settings, keys: SigningKeySource | None =
             options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             leeway=5,
         )
+    except jwt.PyJWKClientConnectionError as exc:
+        raise ServiceUnavailableError("Sign-in keys are unavailable; retry shortly") from exc
     except jwt.ExpiredSignatureError as exc:
         raise UnauthorizedError("Your session expired; sign in again") from exc
     except (jwt.PyJWTError, ValueError) as exc:

@@ -31,7 +31,12 @@ def urllib_transport(
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+        try:
+            return exc.code, json.loads(exc.read() or b"{}")
+        except ValueError:  # an error page that is not Stripe's JSON (a proxy's 502, say)
+            return exc.code, {}
+    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+        raise ServiceUnavailableError("The payment provider did not answer; retry shortly") from exc
 
 
 class StripeProvider:
