@@ -4,7 +4,7 @@
    failed transaction back by restoring a deep copy of *every table it touched*, taken before
    it started: a concurrent write that committed meanwhile is silently undone, and each
    transaction costs a copy of the whole table (seconds for a 56,000-seat event). Here each
-   request runs under one lock (DynamoDB's transactions are serialisable), and a failed
+   DynamoDB request runs under one lock (DynamoDB's transactions are serialisable), and a failed
    transaction restores only the items it wrote.
 2. Nothing else changes: every other operation is moto's own.
 
@@ -139,6 +139,10 @@ def _undo(undo: list[tuple[Any, dict[str, Any], Any]]) -> None:
 
 def _serialised(app: DomainDispatcherApplication) -> Any:
     def handle(environ: dict[str, Any], start_response: Any) -> Any:
+        # Only DynamoDB needs it, and other services must not hold it: SQS long polls sleep
+        # inside their request.
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return app(environ, start_response)
         with _request_lock:
             # Materialise the body inside the lock: the work happens while iterating.
             return list(app(environ, start_response))

@@ -1,0 +1,261 @@
+"""Strangers send nonsense: every answer is a 4xx problem+json with a stable code, never a 5xx,
+and nothing already stored changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import Api, User
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["code"] == code and body["status"] == status
+    assert {"type", "title", "detail"} <= body.keys()
+    assert "Traceback" not in response.text
+
+
+@pytest.fixture(scope="module")
+def booked(api: Api) -> tuple[str, list[str], User]:
+    event_id, seat_ids = api.small_event()
+    return event_id, seat_ids, api.new_user()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2, 3]",
+        b'"a string"',
+        b"null",
+        b'{"seat_ids": []}',
+        b'{"seat_ids": "A-1"}',
+        b'{"seat_ids": [1, 2]}',
+        b'{"seat_ids": ["FLOOR-A-1", "FLOOR-A-1"]}',
+        b'{"section": "Floor"}',
+        b'{"quantity": 2}',
+        b'{"section": "Floor", "quantity": 0}',
+        b'{"section": "Floor", "quantity": -3}',
+        b'{"section": "Floor", "quantity": 1e309}',
+        b'{"section": "Floor", "quantity": "two"}',
+        b'{"section": "Floor", "quantity": 2, "seat_ids": ["FLOOR-A-1"]}',
+        b'{"seat_ids": ["FLOOR-A-1"], "price": 0}',
+        b'{"seat_ids": ["NOPE-A-1"]}',
+        b'{"seat_ids": ["FLOOR-Z-1"]}',
+        b'{"seat_ids": ["FLOOR-A-999"]}',
+        b'{"seat_ids": ["FLOOR-A-01"]}',
+        b'{"seat_ids": ["../../etc/passwd"]}',
+        b'{"section": "Balcony", "quantity": 1}',
+        b"[" * 5000 + b"]" * 5000,
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_malformed_hold_requests_are_400(api: Api, booked: tuple[str, list[str], User], body: bytes) -> None:
+    event_id, _, fan = booked
+    response = api.call(
+        "POST",
+        f"/events/{event_id}/holds",
+        fan,
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert_problem(response, 400, "invalid_request")
+
+
+def test_nothing_changed_after_the_barrage(api: Api, booked: tuple[str, list[str], User]) -> None:
+    event_id, seat_ids, fan = booked
+    assert api.call("GET", "/me/bookings", fan).json()["bookings"] == []
+    hold = api.call("POST", f"/events/{event_id}/holds", fan, json={"seat_ids": seat_ids[:1]})
+    assert hold.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/events/{event}/holds"),
+        ("GET", "/holds/01ABCDEF"),
+        ("DELETE", "/holds/01ABCDEF"),
+        ("POST", "/holds/01ABCDEF/checkout"),
+        ("GET", "/bookings/01ABCDEF"),
+        ("POST", "/bookings/01ABCDEF/cancel"),
+        ("GET", "/me/bookings"),
+        ("POST", "/admin/venues"),
+        ("POST", "/admin/events"),
+        ("PATCH", "/admin/events/01ABCDEF"),
+    ],
+)
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer", "Bearer not-a-jwt", "Basic Zm9vOmJhcg==", "Bearer a.b.c"]
+)
+def test_protected_routes_need_a_valid_token(
+    api: Api, booked: tuple[str, list[str], User], method: str, path: str, authorization: str | None
+) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    response = api.call(method, path.format(event=booked[0]), json={}, headers=headers)
+    assert_problem(response, 401, "unauthorized")
+
+
+def test_forged_token_is_refused(api: Api, booked: tuple[str, list[str], User]) -> None:
+    import jwt
+
+    fan = booked[2]
+    claims = jwt.decode(fan.token, options={"verify_signature": False})
+    claims["cognito:groups"] = ["admins"]
+    forged = jwt.encode(claims, "guessed-secret", algorithm="HS256")
+    response = api.call("POST", "/admin/venues", json={}, headers={"Authorization": f"Bearer {forged}"})
+    assert_problem(response, 401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/admin/venues"), ("POST", "/admin/events"), ("PATCH", "/admin/events/01ABCDEF")],
+)
+def test_admin_routes_refuse_customers(
+    api: Api, booked: tuple[str, list[str], User], method: str, path: str
+) -> None:
+    assert_problem(api.call(method, path, booked[2], json={}), 403, "forbidden")
+
+
+def test_unknown_things_are_404(api: Api, booked: tuple[str, list[str], User]) -> None:
+    fan = booked[2]
+    assert_problem(api.call("GET", "/events/01NOTANEVENT"), 404, "event_not_found")
+    assert_problem(api.call("GET", "/events/01NOTANEVENT/seats"), 404, "event_not_found")
+    assert_problem(
+        api.call("POST", "/events/01NOTANEVENT/holds", fan, json={"section": "Floor", "quantity": 1}),
+        404,
+        "event_not_found",
+    )
+    assert_problem(api.call("GET", "/holds/01NOPE", fan), 404, "hold_not_found")
+    assert_problem(api.call("GET", "/bookings/01NOPE", fan), 404, "booking_not_found")
+    assert_problem(api.call("GET", "/no/such/route"), 404, "not_found")
+
+
+def test_wrong_method_and_media_type(api: Api, booked: tuple[str, list[str], User]) -> None:
+    event_id, _, fan = booked
+    assert_problem(api.call("PUT", f"/events/{event_id}"), 405, "method_not_allowed")
+    xml = api.call(
+        "POST", f"/events/{event_id}/holds", fan, data=b"<hold/>", headers={"Content-Type": "application/xml"}
+    )
+    assert_problem(xml, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"email": "not-an-email", "password": "long-enough-1", "name": "X"},
+        {"email": "a@example.com", "password": "short", "name": "X"},
+        {"email": "a@example.com", "password": "long-enough-1", "name": ""},
+        {"email": "a@example.com", "password": "long-enough-1", "name": "X", "admin": True},
+    ],
+)
+def test_bad_signups_are_400(api: Api, body: dict[str, object]) -> None:
+    assert_problem(api.call("POST", "/auth/signup", json=body), 400, "invalid_request")
+
+
+def test_signup_twice_and_wrong_password(api: Api) -> None:
+    body = {"email": "twice@example.com", "password": "long-enough-1", "name": "Twice"}
+    assert api.call("POST", "/auth/signup", json=body).status_code == 201
+    assert_problem(api.call("POST", "/auth/signup", json=body), 409, "email_taken")
+    assert_problem(
+        api.call("POST", "/auth/signup", json={**body, "email": "TWICE@example.com"}), 409, "email_taken"
+    )
+    wrong = api.call("POST", "/auth/login", json={"email": body["email"], "password": "wrong-password"})
+    assert_problem(wrong, 401, "invalid_credentials")
+    nobody = api.call("POST", "/auth/login", json={"email": "nobody@example.com", "password": "whatever-1"})
+    assert_problem(nobody, 401, "invalid_credentials")
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "²"])
+def test_bad_pagination_is_400(api: Api, booked: tuple[str, list[str], User], limit: str) -> None:
+    assert_problem(api.call("GET", f"/me/bookings?limit={limit}", booked[2]), 400, "invalid_request")
+    assert_problem(api.call("GET", "/me/bookings?cursor=%%%garbage", booked[2]), 400, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    "venue",
+    [
+        {"name": "X", "city": "Y", "address": "Z", "sections": []},
+        {
+            "name": "X",
+            "city": "Y",
+            "address": "Z",
+            "sections": [
+                {
+                    "section": "A",
+                    "price": {"amount": -1, "currency": "USD"},
+                    "rows": [{"row": "1", "seats": 1}],
+                }
+            ],
+        },
+        {
+            "name": "X",
+            "city": "Y",
+            "address": "Z",
+            "sections": [
+                {
+                    "section": "A",
+                    "price": {"amount": 1, "currency": "usd"},
+                    "rows": [{"row": "1", "seats": 1}],
+                }
+            ],
+        },
+        {
+            "name": "X",
+            "city": "Y",
+            "address": "Z",
+            "sections": [
+                {
+                    "section": "A-1",
+                    "price": {"amount": 1, "currency": "USD"},
+                    "rows": [{"row": "1", "seats": 1}],
+                }
+            ],
+        },
+        {
+            "name": "X",
+            "city": "Y",
+            "address": "Z",
+            "sections": [
+                {
+                    "section": "A",
+                    "price": {"amount": 1, "currency": "USD"},
+                    "rows": [{"row": "1", "seats": 100000}],
+                }
+            ],
+        },
+    ],
+)
+def test_bad_venues_are_400(api: Api, venue: dict[str, object]) -> None:
+    assert_problem(api.call("POST", "/admin/venues", api.admin, json=venue), 400, "invalid_request")
+
+
+def test_event_at_unknown_venue_and_bad_times(api: Api) -> None:
+    base = {
+        "venue_id": "01NOSUCHVENUE",
+        "name": "Ghost Show",
+        "category": "concerts",
+        "start_at": "2030-01-01T20:00:00Z",
+        "end_at": "2030-01-01T23:00:00Z",
+        "onsale": {"opens_at": "2029-12-01T10:00:00Z"},
+    }
+    assert_problem(api.call("POST", "/admin/events", api.admin, json=base), 404, "venue_not_found")
+    naive = {**base, "start_at": "2030-01-01T20:00:00"}
+    assert_problem(api.call("POST", "/admin/events", api.admin, json=naive), 400, "invalid_request")
+    backwards = {**base, "end_at": "2029-01-01T20:00:00Z"}
+    assert_problem(api.call("POST", "/admin/events", api.admin, json=backwards), 400, "invalid_request")
+
+
+def test_holds_before_the_sale_opens_are_refused(api: Api) -> None:
+    from datetime import timedelta
+
+    event_id, seat_ids = api.small_event(opens_in=timedelta(days=1))
+    event = api.call("GET", f"/events/{event_id}").json()
+    assert event["onsale"]["status"] == "scheduled"
+    fan = api.new_user()
+    response = api.call("POST", f"/events/{event_id}/holds", fan, json={"seat_ids": seat_ids[:1]})
+    assert_problem(response, 409, "event_not_on_sale")
