@@ -53,11 +53,11 @@ SETUP_CONNECTION_ERRORS: list[str] = []  # connections refused or reset outside 
 SECTION_NAMES = ("Floor", "Stalls", "Circle", "Balcony")
 SEATS_PER_ROW = 10
 EMULATOR_NOTE = (
-    "The AWS emulator bounds throughput and latency here: moto in server mode is one process, "
-    "serving roughly 300 simple DynamoDB requests/s on this 2-core machine but only some 10-30 "
-    "TransactWriteItems/s, because it deep-copies every table a transaction touches (stream "
-    "records included) before applying it. These timings measure the local stack, not DynamoDB; "
-    "the DynamoDB-requests-per-operation figures do carry over to AWS."
+    "The emulator bounds throughput and latency here: moto (local.moto_server) is one process "
+    "that serves DynamoDB requests one at a time, roughly 300 simple requests/s at best on this "
+    "2-core machine, whose cores it shares with the API server, the stream pollers and this "
+    "benchmark's clients. These timings measure the laptop stack, not DynamoDB; the "
+    "DynamoDB-requests-per-operation figures do carry over to AWS."
 )
 
 # Operations of the timed phase, as recorded in samples.
@@ -79,10 +79,11 @@ class Terminated(BaseException):
 
 
 @contextmanager
-def local_stack(keep_logs: Path | None = None) -> Iterator[Stack]:
+def local_stack(keep_logs: Path | None = None) -> Iterator[tuple[Stack, int]]:
     """`python -m local.stack --no-seed --no-web` on free ports, stopped with SIGTERM at the end.
 
-    The stack's logs are copied to `keep_logs` once it has stopped."""
+    Yields the stack and the process id of `local.stack`. The stack's logs are copied to
+    `keep_logs` once it has stopped."""
     with tempfile.TemporaryDirectory(prefix="onsale-bench-") as state_name:
         state = Path(state_name)
         env = dict(os.environ)
@@ -115,22 +116,25 @@ def local_stack(keep_logs: Path | None = None) -> Iterator[Stack]:
                 if "Onsale is ready" in line:
                     ready.set()
 
-        threading.Thread(target=read, daemon=True, name="stack-output").start()
+        reader = threading.Thread(target=read, daemon=True, name="stack-output")
+        reader.start()
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
             while not ready.is_set():
                 if process.poll() is not None or time.monotonic() > deadline:
+                    reader.join(timeout=2)  # the exit's last words
                     log_path = state / "stack.log"
                     tail = log_path.read_text()[-3000:] if log_path.exists() else ""
                     raise StackFailed("the local stack did not start:\n" + "".join(lines) + tail)
                 time.sleep(0.2)
-            yield Stack(
+            stack = Stack(
                 api_url=f"http://127.0.0.1:{env['ONSALE_API_PORT']}",
                 emulator_url=f"http://127.0.0.1:{env['ONSALE_EMULATOR_PORT']}",
                 admin_email=env["ONSALE_ADMIN_EMAIL"],
                 admin_password=env["ONSALE_ADMIN_PASSWORD"],
                 state_dir=state,
             )
+            yield stack, process.pid
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -278,6 +282,58 @@ class Client:
             lambda: self.http.get(self.base + path, headers=headers, timeout=REQUEST_TIMEOUT),
         )
         return response.status_code, response.json() if response.content else None
+
+
+# --- where the CPU went ---------------------------------------------------------------------
+
+
+def _process_cpu(pid: int) -> tuple[int, str, float] | None:
+    """(parent pid, command line, user+system CPU seconds) of a process, from /proc (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)"
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    return int(fields[1]), cmdline, ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(stack_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of the stack and by this benchmark (Linux only)."""
+    times = os.times()
+    used = {"benchmark_client": times.user + times.system}
+    if not Path("/proc/self/stat").exists():
+        return used
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (info := _process_cpu(int(entry.name))) is not None:
+            processes[int(entry.name)] = info
+    family, grew = {stack_pid}, True
+    while grew:
+        more = {pid for pid, (ppid, _, _) in processes.items() if ppid in family} - family
+        family |= more
+        grew = bool(more)
+    for pid in family:
+        if pid not in processes:
+            continue
+        _, cmdline, seconds = processes[pid]
+        if "moto" in cmdline:
+            part = "emulator"
+        elif "local.api" in cmdline:
+            part = "api"
+        elif "local.stack" in cmdline:
+            part = "stack_and_pollers"
+        else:
+            part = "other"
+        used[part] = used.get(part, 0.0) + seconds
+    return used
+
+
+def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    delta = {part: round(after[part] - before.get(part, 0.0), 1) for part in after}
+    delta["total"] = round(sum(delta.values()), 1)
+    return delta
 
 
 # --- setup ----------------------------------------------------------------------------------
@@ -720,6 +776,10 @@ def render(report: dict[str, Any]) -> str:
             f"{t['requests_sent']}/{t['hold_checkout_p50_ms'] or 0:.0f}/{t['dynamodb_requests']}"
             for t in report["timeline"]
         ),
+        "  CPU seconds in the timed phase ("
+        + ", ".join(f"{k} {v:g}" for k, v in report.get("cpu_seconds_timed_phase", {}).items())
+        + f"; {report['machine']['cpus']} CPUs x {report['timed_phase_seconds']:.1f} s = "
+        + f"{(report['machine']['cpus'] or 1) * report['timed_phase_seconds']:.0f} available)",
         "",
         "DynamoDB requests (mean per request, from X-Onsale-Aws-Calls)",
         f"  successful hold, explicit   {calls('per_successful_hold_explicit')}",
@@ -781,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     try:
         done = _step("starting the local stack")
-        with local_stack(keep_logs=args.output.parent / "logs") as stack:
+        with local_stack(keep_logs=args.output.parent / "logs") as (stack, stack_pid):
             done()
             api = Api(stack)
             client = Client(stack.api_url)
@@ -792,9 +852,11 @@ def main(argv: list[str] | None = None) -> int:
             buyers = sign_up_buyers(client, args.buyers, args.concurrency)
             done()
             done = _step(f"timed phase: {args.buyers} buyers, {args.concurrency} concurrent clients")
+            cpu_before = cpu_seconds(stack_pid)
             attempts, phase_start, elapsed = run_timed_phase(
                 client, event_id, sections, buyers, args.concurrency, args.mix, args.seed
             )
+            cpu_used = cpu_delta(cpu_before, cpu_seconds(stack_pid))
             done()
             done = _step("verifying bookings and the seat map")
             verification = verify(client, event_id, buyers, attempts, args.concurrency)
@@ -809,6 +871,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
     report = summarise(args, sections, attempts, phase_start, elapsed, verification)
+    report["cpu_seconds_timed_phase"] = cpu_used
     ok = (
         report["outcome"]["oversold_seats"] == 0
         and report["outcome"]["server_5xx"] == 0

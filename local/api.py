@@ -25,6 +25,9 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         with _running:
             super()._generic_handle()
 
+    # chalice binds these to its own `_generic_handle` at class creation: rebind them here.
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
     def _send_error_response(self, error: Any) -> None:  # chalice's hook for gateway errors
         code = getattr(error, "CODE", 500)
         if code == 403 and b"Missing Authentication Token" in getattr(error, "body", b""):

@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)  # explicit: a shell may have started us ignoring it
     try:
         from local.emulator import start_emulator, wait_for_http
 

@@ -1,0 +1,148 @@
+"""Event search: one interface, two engines.
+
+- tantivy (embedded, on disk) runs locally and in tests: `ONSALE_SEARCH_ENGINE` unset or "tantivy",
+  index directory `ONSALE_SEARCH_INDEX_DIR` (default `.onsale/search-index`).
+- OpenSearch runs in AWS: `ONSALE_SEARCH_ENGINE=opensearch`, cluster `OPENSEARCH_URL`, index
+  `ONSALE_SEARCH_INDEX` (default "onsale-events").
+
+Both are fed by the events table's stream (`functions/search_indexer.py`) with documents built by
+`document_from_event`, and both answer `search(SearchQuery) -> SearchPage` the same way:
+- `q`: every word must match one of name, performers, venue name, city or description, allowing
+  typos (1 edit for words of 4-7 letters, 2 for 8+, transpositions count as one), prefixes (2+
+  letters) and ignoring case and accents; a `q` without any word is treated as absent;
+- filters: city, performer (case-, accent- and punctuation-insensitive exact), category
+  (case-insensitive exact), venue_id (exact), start_date..end_date (inclusive, UTC days of start_at);
+- events that started before `now` are never listed;
+- order: relevance, then start_at, then event_id with `q`; start_at, then event_id without;
+- pages: `limit` 1..100, an opaque `cursor`, `next_cursor` None on the last page.
+
+Nothing heavy is imported here: the engines import tantivy / opensearch-py when first built.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from chalicelib.errors import InvalidRequestError
+from chalicelib.search.text import MAX_QUERY_CHARS, query_words
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+DEFAULT_INDEX_DIR = ".onsale/search-index"
+DEFAULT_INDEX_NAME = "onsale-events"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """One search request. Built by the route from query parameters; invalid values raise
+    `InvalidRequestError` (400 invalid_request)."""
+
+    q: str | None = None
+    city: str | None = None
+    category: str | None = None
+    performer: str | None = None
+    venue_id: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    now: datetime = field(default_factory=_now)
+
+    def __post_init__(self) -> None:
+        for name in ("q", "city", "category", "performer", "venue_id", "cursor"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise InvalidRequestError(f"{name} must be a string")
+            object.__setattr__(self, name, _clean(value))
+        if self.q is not None and len(self.q) > MAX_QUERY_CHARS:
+            raise InvalidRequestError(f"q must be at most {MAX_QUERY_CHARS} characters")
+        if self.q is not None and not query_words(self.q):
+            object.__setattr__(self, "q", None)  # nothing searchable: list by date
+        if isinstance(self.limit, bool) or not isinstance(self.limit, int):
+            raise InvalidRequestError("limit must be an integer")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
+        for name in ("start_date", "end_date"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
+                raise InvalidRequestError(f"{name} must be a date (YYYY-MM-DD)")
+        if self.start_date and self.end_date and self.start_date > self.end_date:
+            raise InvalidRequestError("start_date must not be after end_date")
+        if self.now.tzinfo is None:
+            object.__setattr__(self, "now", self.now.replace(tzinfo=UTC))
+
+    @property
+    def words(self) -> list[str]:
+        """The folded words of `q` that are searched (empty without `q`)."""
+        return query_words(self.q) if self.q else []
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    events: list[dict[str, Any]]  # EventSummary documents
+    next_cursor: str | None
+
+
+class SearchEngine(Protocol):
+    def upsert(self, doc: dict[str, Any]) -> None:
+        """Index `doc` (from `document_from_event`) unless a newer or equal version is indexed.
+        May be buffered until `refresh()`."""
+
+    def delete(self, event_id: str) -> None:
+        """Remove the event from the index. May be buffered until `refresh()`."""
+
+    def search(self, query: SearchQuery) -> SearchPage: ...
+
+    def refresh(self) -> None:
+        """Write what `upsert`/`delete` buffered and make it visible to searches."""
+
+
+def document_from_event(event_image: dict[str, Any]) -> dict[str, Any]:
+    """The search document of an events-table item in DynamoDB JSON (a stream's NewImage)."""
+    from chalicelib.search.documents import document_from_event as build
+
+    return build(event_image)
+
+
+@functools.cache
+def engine() -> SearchEngine:
+    """The process's search engine, chosen by `ONSALE_SEARCH_ENGINE` (built on first use)."""
+    kind = (os.environ.get("ONSALE_SEARCH_ENGINE") or "tantivy").strip().lower()
+    if kind == "tantivy":
+        from chalicelib.search.tantivy_engine import TantivyEngine
+
+        return TantivyEngine(os.environ.get("ONSALE_SEARCH_INDEX_DIR") or DEFAULT_INDEX_DIR)
+    if kind == "opensearch":
+        from chalicelib.search.opensearch_engine import OpenSearchEngine
+
+        url = os.environ.get("OPENSEARCH_URL")
+        if not url:
+            raise RuntimeError("ONSALE_SEARCH_ENGINE=opensearch needs OPENSEARCH_URL")
+        return OpenSearchEngine.connect(url, os.environ.get("ONSALE_SEARCH_INDEX") or DEFAULT_INDEX_NAME)
+    raise RuntimeError(f"Unknown ONSALE_SEARCH_ENGINE {kind!r}: use 'tantivy' or 'opensearch'")
+
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "SearchEngine",
+    "SearchPage",
+    "SearchQuery",
+    "document_from_event",
+    "engine",
+]

@@ -1,0 +1,291 @@
+"""The search engine of the laptop stack and the tests: tantivy, embedded, persisted on disk.
+
+One process writes (the stream consumer); any number read (the API). tantivy allows one writer
+per index directory across processes, so the writer is opened on the first write only; readers
+see each commit on their own (tantivy watches the index's meta file) or at once after `refresh()`
+in the writing process.
+
+`upsert`/`delete` buffer in memory (the last change per event wins) and `refresh()` writes them
+in one commit. Every stored document keeps its version (`updated_at`), and an upsert whose
+version is not newer than the stored or buffered one is dropped, so duplicate and late stream
+records change nothing.
+
+Ordering with `q` is relevance, then start_at, then event_id; tantivy sorts by one key (the
+score, or start_at without `q`), so a page is cut from the top hits only once the hits whose key
+ties with the last one fetched are all in hand (`_ranked`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.errors import InvalidRequestError
+from chalicelib.search import SearchPage, SearchQuery
+from chalicelib.search.documents import filter_keys, start_timestamp, summary, version
+from chalicelib.search.paging import decode_cursor, encode_cursor, start_bounds
+from chalicelib.search.text import MIN_PREFIX_CHARS, fold, fuzzy_distance, keyword
+
+if TYPE_CHECKING:
+    import tantivy
+
+logger = logging.getLogger("onsale.search.tantivy")
+
+# Bump when the schema changes: each version lives in its own subdirectory (rebuilt from the stream).
+SCHEMA_VERSION = 1
+# Searched text fields and their weights (the same weights as the OpenSearch query).
+TEXT_FIELDS: dict[str, float] = {
+    "name": 3.0,
+    "performers": 2.0,
+    "venue_name": 1.0,
+    "city": 1.0,
+    "description": 1.0,
+}
+EXACT_BOOST = 2.0  # a word found as typed outranks a prefix or a typo
+FUZZY_BOOST = 0.5
+# Deepest result a cursor may ask for (as OpenSearch's default max_result_window).
+MAX_OFFSET = 10_000
+WRITER_HEAP_BYTES = 64_000_000
+
+
+def build_schema() -> tantivy.Schema:
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("event_id", stored=True, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name="default", index_option="freq")
+    for name in ("city_key", "category_key", "performer_key", "venue_id"):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("start_ts", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("version", stored=True)
+    builder.add_bytes_field("doc", stored=True)  # the whole document, as JSON
+    return builder.build()
+
+
+class TantivyEngine:
+    def __init__(self, path: str | Path) -> None:
+        import tantivy
+
+        self.path = Path(path) / f"v{SCHEMA_VERSION}"
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._schema = build_schema()
+        self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        self._writer: tantivy.IndexWriter | None = None
+        self._lock = threading.RLock()
+        # event_id -> document to write, or None to delete; applied by refresh().
+        self._pending: dict[str, dict[str, Any] | None] = {}
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def upsert(self, doc: dict[str, Any]) -> None:
+        new_version = version(doc)
+        event_id = doc["event_id"]
+        with self._lock:
+            if event_id in self._pending:
+                buffered = self._pending[event_id]
+                current = None if buffered is None else version(buffered)
+            else:
+                current = self._stored_version(event_id)
+            if current is not None and current >= new_version:
+                logger.debug("skip %s version %s (have %s)", event_id, new_version, current)
+                return
+            self._pending[event_id] = doc
+
+    def delete(self, event_id: str) -> None:
+        with self._lock:
+            self._pending[event_id] = None
+
+    def refresh(self) -> None:
+        with self._lock:
+            if not self._pending:
+                return
+            pending, self._pending = self._pending, {}
+            writer = self._open_writer()
+            try:
+                for event_id, doc in pending.items():
+                    writer.delete_documents_by_term("event_id", event_id)
+                    if doc is not None:
+                        writer.add_document(self._to_tantivy(doc))
+                writer.commit()
+            except Exception:
+                writer.rollback()
+                raise
+            self._index.reload()
+
+    def close(self) -> None:
+        """Write what is buffered and release the index's writer lock."""
+        with self._lock:
+            self.refresh()
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                writer.wait_merging_threads()
+
+    def _open_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        return self._writer
+
+    def _stored_version(self, event_id: str) -> int | None:
+        import tantivy
+
+        searcher = self._index.searcher()
+        hits = searcher.search(tantivy.Query.term_query(self._schema, "event_id", event_id), 1).hits
+        if not hits:
+            return None
+        value = searcher.doc(hits[0][1]).get_first("version")
+        return int(value) if value is not None else None
+
+    def _to_tantivy(self, doc: dict[str, Any]) -> tantivy.Document:
+        import tantivy
+
+        keys = filter_keys(doc)
+        document = tantivy.Document()
+        document.add_text("event_id", doc["event_id"])
+        document.add_text("name", fold(doc["name"]))
+        for performer in doc["performers"]:
+            document.add_text("performers", fold(performer))
+        document.add_text("venue_name", fold(doc["venue"]["name"]))
+        document.add_text("city", fold(doc["venue"]["city"]))
+        document.add_text("description", fold(doc.get("description") or ""))
+        document.add_text("city_key", keys["city"])
+        document.add_text("category_key", keys["category"])
+        for performer_key in keys["performers"]:
+            document.add_text("performer_key", performer_key)
+        document.add_text("venue_id", keys["venue_id"])
+        document.add_integer("start_ts", start_timestamp(doc))
+        document.add_integer("version", version(doc))
+        document.add_bytes("doc", json.dumps(doc, separators=(",", ":")).encode())
+        return document
+
+    # --- reads -----------------------------------------------------------------------------
+
+    @property
+    def num_docs(self) -> int:
+        return self._index.searcher().num_docs
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        offset = self._offset(query.cursor)
+        searcher = self._index.searcher()
+        tantivy_query = self._query(query)
+        ranked = _ranked(searcher, tantivy_query, offset + query.limit + 1, by_score=bool(query.words))
+        page = ranked[offset : offset + query.limit]
+        more = len(ranked) > offset + query.limit
+        return SearchPage(
+            events=[summary(doc) for _, doc in page],
+            next_cursor=encode_cursor({"o": offset + query.limit}) if more else None,
+        )
+
+    @staticmethod
+    def _offset(cursor: str | None) -> int:
+        if cursor is None:
+            return 0
+        offset = decode_cursor(cursor).get("o")
+        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 < offset <= MAX_OFFSET:
+            raise InvalidRequestError("The cursor is not valid")
+        return offset
+
+    def _query(self, query: SearchQuery) -> tantivy.Query:
+        import tantivy
+
+        Query, Occur, schema = tantivy.Query, tantivy.Occur, self._schema
+        lower, upper = start_bounds(query)
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = [
+            (Occur.Must, self._word_query(word)) for word in query.words
+        ]
+        filters = [
+            Query.range_query(
+                schema,
+                "start_ts",
+                tantivy.FieldType.Integer,
+                lower_bound=lower,
+                upper_bound=upper,
+                include_lower=True,
+                include_upper=False,
+            )
+            if upper is not None
+            else Query.range_query(schema, "start_ts", tantivy.FieldType.Integer, lower_bound=lower)
+        ]
+        for field_name, value in (
+            ("city_key", keyword(query.city) if query.city else None),
+            ("category_key", fold(query.category).strip() if query.category else None),
+            ("performer_key", keyword(query.performer) if query.performer else None),
+            ("venue_id", query.venue_id),
+        ):
+            if value is not None:
+                filters.append(Query.term_query(schema, field_name, value))
+        clauses.extend((Occur.Must, Query.const_score_query(f, 0.0)) for f in filters)
+        if not query.words:
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)
+
+    def _word_query(self, word: str) -> tantivy.Query:
+        """One query word: found as typed, as a prefix, or within its edit distance, in any
+        searched field (the best field counts)."""
+        import tantivy
+
+        Query, schema = tantivy.Query, self._schema
+        distance = fuzzy_distance(word)
+        alternatives = []
+        for field_name, weight in TEXT_FIELDS.items():
+            alternatives.append(
+                Query.boost_query(Query.term_query(schema, field_name, word), weight * EXACT_BOOST)
+            )
+            if len(word) >= MIN_PREFIX_CHARS:
+                prefix = Query.fuzzy_term_query(schema, field_name, word, distance=0, prefix=True)
+                alternatives.append(Query.boost_query(prefix, weight))
+            if distance:
+                fuzzy = Query.fuzzy_term_query(
+                    schema, field_name, word, distance=distance, transposition_cost_one=True
+                )
+                alternatives.append(Query.boost_query(fuzzy, weight * FUZZY_BOOST))
+        return Query.disjunction_max_query(alternatives)
+
+
+def _ranked(
+    searcher: tantivy.Searcher, query: tantivy.Query, needed: int, *, by_score: bool
+) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """The first `needed` matches in full order: (-score or start, start, event_id).
+
+    tantivy returns the top hits by one key and breaks its ties by document address, so more
+    hits are fetched until every hit whose key ties with the last one fetched is in hand.
+    """
+    import tantivy
+
+    total = searcher.num_docs
+    if total == 0:
+        return []
+    wanted = min(needed, total)
+    while True:
+        if by_score:
+            hits = searcher.search(query, wanted, count=False).hits
+        else:
+            hits = searcher.search(
+                query, wanted, count=False, order_by_field="start_ts", order=tantivy.Order.Asc
+            ).hits
+        exhausted = len(hits) < wanted or wanted >= total
+        if not exhausted:
+            last_key = hits[-1][0]
+            settled = [hit for hit in hits if hit[0] != last_key]
+            if len(settled) < needed:
+                wanted = min(wanted * 2, total)
+                continue
+            hits = settled
+        rows = []
+        for key, address in hits:
+            doc = _stored_document(searcher, address)
+            primary = -float(key) if by_score else int(key)
+            rows.append(((primary, start_timestamp(doc), doc["event_id"]), doc))
+        rows.sort(key=lambda row: row[0])
+        return rows[:needed]
+
+
+def _stored_document(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
+    raw = searcher.doc(address).get_first("doc")
+    if not isinstance(raw, bytes):
+        raise RuntimeError("a search document without its stored JSON: rebuild the index")
+    doc: dict[str, Any] = json.loads(raw)
+    return doc
