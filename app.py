@@ -91,7 +91,10 @@ def get_event(event_id: str) -> Response:
 
 @route("/events/{event_id}/seats")
 def get_seats(event_id: str) -> Response:
-    return http.json_response(events.seat_map(event_id), headers={"Cache-Control": "public, max-age=1"})
+    section = http.query_param(_request(), "section")
+    return http.json_response(
+        events.seat_map(event_id, section), headers={"Cache-Control": "public, max-age=1"}
+    )
 
 
 # --- booking --------------------------------------------------------------------------------

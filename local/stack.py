@@ -26,10 +26,24 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
 
 
-def serve_web(port: int, stop: threading.Event) -> http.server.ThreadingHTTPServer:
+def serve_web(port: int, api_url: str) -> http.server.ThreadingHTTPServer:
+    """Serve `web/` as S3 + CloudFront would, with `config.js` naming this stack's API."""
+    config = f"window.ONSALE_CONFIG = {{apiUrl: {api_url!r}}};\n".encode()
+
     class QuietHandler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
+
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] == "/config.js":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/javascript")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(config)))
+                self.end_headers()
+                self.wfile.write(config)
+                return
+            super().do_GET()
 
     handler = functools.partial(QuietHandler, directory=str(ROOT / "web"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -117,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_seed:
             start_stream_pollers(stop, "TRIM_HORIZON")
         if not args.no_web:
-            serve_web(web_port, stop)
+            serve_web(web_port, f"http://127.0.0.1:{api_port}")
         if not args.no_seed:
             from local.seed import seed_demo_catalogue
 

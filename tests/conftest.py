@@ -36,7 +36,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         }
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "local.stack", "--no-seed", "--no-web"],
+        [sys.executable, "-m", "local.stack", "--no-seed"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -65,6 +65,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield Stack(
             api_url=f"http://127.0.0.1:{env['ONSALE_API_PORT']}",
             emulator_url=f"http://127.0.0.1:{env['ONSALE_EMULATOR_PORT']}",
+            web_url=f"http://127.0.0.1:{env['ONSALE_WEB_PORT']}",
             admin_email=env["ONSALE_ADMIN_EMAIL"],
             admin_password=env["ONSALE_ADMIN_PASSWORD"],
             state_dir=state,

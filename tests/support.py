@@ -23,6 +23,7 @@ class Stack:
     admin_email: str
     admin_password: str
     state_dir: Path
+    web_url: str = ""
 
 
 @dataclass(frozen=True)

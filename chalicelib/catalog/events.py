@@ -13,7 +13,7 @@ from chalicelib import aws
 from chalicelib.cache import TTLCache
 from chalicelib.catalog.availability import SectionState, read_sections
 from chalicelib.catalog.venues import get_venue
-from chalicelib.errors import EventNotFoundError
+from chalicelib.errors import EventNotFoundError, InvalidRequestError
 from chalicelib.models import (
     Event,
     EventSection,
@@ -100,8 +100,6 @@ def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
     if patch.end_at is not None:
         event.end_at = patch.end_at.astimezone(UTC)
     if event.end_at <= event.start_at:
-        from chalicelib.errors import InvalidRequestError
-
         raise InvalidRequestError("end_at must be after start_at")
     if patch.onsale is not None:
         for name, value in patch.onsale.model_dump(exclude_unset=True).items():
@@ -236,13 +234,21 @@ def onsale_view(event: Event, available: int | None) -> dict[str, Any]:
     }
 
 
-def seat_map(event_id: str) -> dict[str, Any]:
-    """Every seat with its status, from the layout and the section summaries (no seat scan)."""
+def seat_map(event_id: str, section_name: str | None = None) -> dict[str, Any]:
+    """Every seat (of one section, if named) with its status, from the layout and the section
+    summaries: no seat scan, whatever the venue's size."""
     event = cached_event(event_id)
+    sections = list(event.sections)
+    if section_name is not None:
+        from chalicelib.schemas import slugify
+
+        sections = [s for s in sections if s.slug == slugify(section_name)]
+        if not sections:
+            raise InvalidRequestError(f"This event has no section {section_name!r}")
     states = cached_availability(event_id)
     now = time.time()
     seats = []
-    for section in event.sections:
+    for section in sections:
         state = states.get(section.slug, SectionState())
         held = state.held_now(now)
         price = money(section.price)
