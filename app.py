@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Chalice, CORSConfig, Response
 
-from chalicelib import http
+from chalicelib import http, search
 from chalicelib.booking import checkout as bookings
 from chalicelib.booking import holds
 from chalicelib.catalog import events, venues
@@ -82,6 +82,16 @@ def login() -> Response:
 
 
 # --- discovery ------------------------------------------------------------------------------
+
+
+@route("/events/search")
+def search_events() -> Response:
+    params: dict[str, str] = dict(_request().query_params or {})
+    page = search.engine().search(search.SearchQuery.from_params(params))
+    return http.json_response(
+        {"events": page.events, "next_cursor": page.next_cursor},
+        headers={"Cache-Control": "public, max-age=5"},
+    )
 
 
 @route("/events/{event_id}")

@@ -12,6 +12,7 @@ import functools
 import http.server
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -117,6 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         settings = get_settings()
         ensure_admin(email=admin_email, password=admin_password, name="Onsale Admin", settings=settings)
 
+        # The search index lives in the state folder; the emulator starts empty, so does it.
+        index_dir = state_dir / "search-index"
+        shutil.rmtree(index_dir, ignore_errors=True)
+        os.environ["ONSALE_SEARCH_INDEX_DIR"] = str(index_dir)
+        from chalicelib import search
+
+        search.engine()  # creates the empty index before the API opens it
+
         api_log = (state_dir / "api.log").open("ab")
         children.append(
             subprocess.Popen(
@@ -128,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         start_inventory_poller(stop)
+        start_search_indexer(stop)
         if args.no_seed:
             start_stream_pollers(stop, "TRIM_HORIZON")
         if not args.no_web:
@@ -167,6 +177,15 @@ def start_inventory_poller(stop: threading.Event) -> None:
     from local.pollers import SqsPoller
 
     SqsPoller(get_settings().inventory_queue_url, provision_inventory.handler, stop, batch_size=1).start()
+
+
+def start_search_indexer(stop: threading.Event) -> None:
+    """Every event change, from the stream's start: the index needs them all."""
+    from chalicelib.models import Event, table_name
+    from functions import search_indexer
+    from local.pollers import StreamPoller
+
+    StreamPoller(table_name(Event), search_indexer.handler, stop, start_at="TRIM_HORIZON").start()
 
 
 def start_stream_pollers(stop: threading.Event, start_at: str) -> None:

@@ -1,7 +1,8 @@
 """Event search: one interface, two engines.
 
 - tantivy (embedded, on disk) runs locally and in tests: `ONSALE_SEARCH_ENGINE` unset or "tantivy",
-  index directory `ONSALE_SEARCH_INDEX_DIR` (default `.onsale/search-index`).
+  index directory `ONSALE_SEARCH_INDEX_DIR` (default `$ONSALE_STATE_DIR/search-index`, else
+  `.onsale/search-index`).
 - OpenSearch runs in AWS: `ONSALE_SEARCH_ENGINE=opensearch`, cluster `OPENSEARCH_URL`, index
   `ONSALE_SEARCH_INDEX` (default "onsale-events").
 
@@ -10,8 +11,9 @@ Both are fed by the events table's stream (`functions/search_indexer.py`) with d
 - `q`: every word must match one of name, performers, venue name, city or description, allowing
   typos (1 edit for words of 4-7 letters, 2 for 8+, transpositions count as one), prefixes (2+
   letters) and ignoring case and accents; a `q` without any word is treated as absent;
-- filters: city, performer (case-, accent- and punctuation-insensitive exact), category
-  (case-insensitive exact), venue_id (exact), start_date..end_date (inclusive, UTC days of start_at);
+- filters: city, performer (case-, accent- and punctuation-insensitive exact), category (case-
+  and accent-insensitive exact), venue_id (exact), start_date..end_date (inclusive UTC days of
+  start_at);
 - events that started before `now` are never listed;
 - order: relevance, then start_at, then event_id with `q`; start_at, then event_id without;
 - pages: `limit` 1..100, an opaque `cursor`, `next_cursor` None on the last page.
@@ -23,6 +25,8 @@ from __future__ import annotations
 
 import functools
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -86,10 +90,48 @@ class SearchQuery:
         if self.now.tzinfo is None:
             object.__setattr__(self, "now", self.now.replace(tzinfo=UTC))
 
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | None], now: datetime | None = None) -> SearchQuery:
+        """A query from `GET /events/search` parameters; a malformed value is a 400 invalid_request.
+
+        Empty values count as absent; dates are `YYYY-MM-DD`; `limit` is 1..100 (default 20).
+        """
+
+        def text(name: str) -> str | None:
+            value = params.get(name)
+            return value if value else None
+
+        raw_limit = text("limit")
+        if raw_limit is not None and not re.fullmatch(r"[0-9]{1,3}", raw_limit):
+            raise InvalidRequestError(f"limit must be an integer from 1 to {MAX_LIMIT}")
+        return cls(
+            q=text("q"),
+            city=text("city"),
+            category=text("category"),
+            performer=text("performer"),
+            venue_id=text("venue_id"),
+            start_date=_date_param(text("start_date"), "start_date"),
+            end_date=_date_param(text("end_date"), "end_date"),
+            limit=int(raw_limit) if raw_limit is not None else DEFAULT_LIMIT,
+            cursor=text("cursor"),
+            now=now or _now(),
+        )
+
     @property
     def words(self) -> list[str]:
         """The folded words of `q` that are searched (empty without `q`)."""
         return query_words(self.q) if self.q else []
+
+
+def _date_param(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequestError(f"{name} must be a date as YYYY-MM-DD") from None
 
 
 @dataclass(frozen=True)
@@ -119,6 +161,16 @@ def document_from_event(event_image: dict[str, Any]) -> dict[str, Any]:
     return build(event_image)
 
 
+def index_dir() -> str:
+    """Where the tantivy index lives: `ONSALE_SEARCH_INDEX_DIR`, else `search-index` in the local
+    stack's state directory (`ONSALE_STATE_DIR`), else `.onsale/search-index`."""
+    if os.environ.get("ONSALE_SEARCH_INDEX_DIR"):
+        return os.environ["ONSALE_SEARCH_INDEX_DIR"]
+    if os.environ.get("ONSALE_STATE_DIR"):
+        return os.path.join(os.environ["ONSALE_STATE_DIR"], "search-index")
+    return DEFAULT_INDEX_DIR
+
+
 @functools.cache
 def engine() -> SearchEngine:
     """The process's search engine, chosen by `ONSALE_SEARCH_ENGINE` (built on first use)."""
@@ -126,7 +178,7 @@ def engine() -> SearchEngine:
     if kind == "tantivy":
         from chalicelib.search.tantivy_engine import TantivyEngine
 
-        return TantivyEngine(os.environ.get("ONSALE_SEARCH_INDEX_DIR") or DEFAULT_INDEX_DIR)
+        return TantivyEngine(index_dir())
     if kind == "opensearch":
         from chalicelib.search.opensearch_engine import OpenSearchEngine
 
@@ -145,4 +197,5 @@ __all__ = [
     "SearchQuery",
     "document_from_event",
     "engine",
+    "index_dir",
 ]

@@ -154,7 +154,7 @@ class OpenSearchEngine:
 
         options: dict[str, Any] = {"timeout": 10, "max_retries": 2, "retry_on_timeout": True}
         if (os.environ.get("OPENSEARCH_AUTH") or "").lower() == "sigv4":
-            import boto3  # type: ignore[import-untyped,unused-ignore]
+            import boto3
             from opensearchpy import RequestsAWSV4SignerAuth, RequestsHttpConnection
 
             from chalicelib.settings import get_settings

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,40 +77,43 @@ class TantivyEngine:
         self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.RLock()
-        # event_id -> document to write, or None to delete; applied by refresh().
-        self._pending: dict[str, dict[str, Any] | None] = {}
+        # event_id -> (version, document to write), or None to delete; applied by refresh().
+        self._pending: dict[str, tuple[int, tantivy.Document] | None] = {}
 
     # --- writes ----------------------------------------------------------------------------
 
     def upsert(self, doc: dict[str, Any]) -> None:
         new_version = version(doc)
         event_id = doc["event_id"]
+        document = self._to_tantivy(doc)  # a malformed document fails here, not in refresh()
         with self._lock:
             if event_id in self._pending:
                 buffered = self._pending[event_id]
-                current = None if buffered is None else version(buffered)
+                current = None if buffered is None else buffered[0]
             else:
                 current = self._stored_version(event_id)
             if current is not None and current >= new_version:
                 logger.debug("skip %s version %s (have %s)", event_id, new_version, current)
                 return
-            self._pending[event_id] = doc
+            self._pending[event_id] = (new_version, document)
 
     def delete(self, event_id: str) -> None:
         with self._lock:
             self._pending[event_id] = None
 
     def refresh(self) -> None:
+        """Commit what is buffered. On failure nothing of it is written, and it is dropped: the
+        stream redelivers the batch."""
         with self._lock:
             if not self._pending:
                 return
             pending, self._pending = self._pending, {}
             writer = self._open_writer()
             try:
-                for event_id, doc in pending.items():
+                for event_id, change in pending.items():
                     writer.delete_documents_by_term("event_id", event_id)
-                    if doc is not None:
-                        writer.add_document(self._to_tantivy(doc))
+                    if change is not None:
+                        writer.add_document(change[1])
                 writer.commit()
             except Exception:
                 writer.rollback()
@@ -175,7 +179,7 @@ class TantivyEngine:
         page = ranked[offset : offset + query.limit]
         more = len(ranked) > offset + query.limit
         return SearchPage(
-            events=[summary(doc) for _, doc in page],
+            events=[summary(_stored_document(searcher, address)) for address in page],
             next_cursor=encode_cursor({"o": offset + query.limit}) if more else None,
         )
 
@@ -247,11 +251,13 @@ class TantivyEngine:
 
 def _ranked(
     searcher: tantivy.Searcher, query: tantivy.Query, needed: int, *, by_score: bool
-) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """The first `needed` matches in full order: (-score or start, start, event_id).
+) -> list[tantivy.DocAddress]:
+    """The first `needed` matches in full order: score (descending, with `by_score`), then
+    start_at, then event_id.
 
     tantivy returns the top hits by one key and breaks its ties by document address, so more
-    hits are fetched until every hit whose key ties with the last one fetched is in hand.
+    hits are fetched until every hit whose key ties with the last one fetched is in hand. Sort
+    keys come from the `start_ts` fast field; event ids are read only for hits that still tie.
     """
     import tantivy
 
@@ -266,21 +272,31 @@ def _ranked(
             hits = searcher.search(
                 query, wanted, count=False, order_by_field="start_ts", order=tantivy.Order.Asc
             ).hits
-        exhausted = len(hits) < wanted or wanted >= total
-        if not exhausted:
+        if len(hits) == wanted and wanted < total:
             last_key = hits[-1][0]
             settled = [hit for hit in hits if hit[0] != last_key]
             if len(settled) < needed:
                 wanted = min(wanted * 2, total)
                 continue
             hits = settled
-        rows = []
-        for key, address in hits:
-            doc = _stored_document(searcher, address)
-            primary = -float(key) if by_score else int(key)
-            rows.append(((primary, start_timestamp(doc), doc["event_id"]), doc))
-        rows.sort(key=lambda row: row[0])
-        return rows[:needed]
+        break
+    addresses = [address for _, address in hits]
+    starts = searcher.fast_field_values("start_ts", addresses)
+    keys = [
+        (-float(score) if by_score else 0.0, int(start or 0))
+        for (score, _), start in zip(hits, starts, strict=True)
+    ]
+    ties = Counter(keys)
+    rows = [
+        (key, _event_id(searcher, address) if ties[key] > 1 else "", address)
+        for key, address in zip(keys, addresses, strict=True)
+    ]
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return [address for _, _, address in rows[:needed]]
+
+
+def _event_id(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
+    return str(searcher.doc(address).get_first("event_id"))
 
 
 def _stored_document(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:

@@ -4,13 +4,14 @@ and nothing already stored changes."""
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.support import Api, User
 
 PROBLEM = "application/problem+json"
 
 
-def assert_problem(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+def assert_problem(response: requests.Response, status: int, code: str) -> None:
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"] == PROBLEM
     body = response.json()

@@ -1,0 +1,99 @@
+"""Search through the public API: new events become findable within seconds, typos forgiven."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.openapi_check import validate_response
+from tests.support import Api, rfc3339
+
+
+def _create(api: Api, venue_id: str, name: str, performer: str, days: int, category: str = "comedy") -> str:
+    now = datetime.now(UTC)
+    body = {
+        "venue_id": venue_id,
+        "name": name,
+        "description": "An evening of tests",
+        "category": category,
+        "performers": [performer],
+        "start_at": rfc3339(now + timedelta(days=days)),
+        "end_at": rfc3339(now + timedelta(days=days, hours=2)),
+        "onsale": {"opens_at": rfc3339(now - timedelta(hours=1))},
+    }
+    response = api.call("POST", "/admin/events", api.admin, json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["event_id"])
+
+
+def _search_until(api: Api, params: dict[str, str], wanted: str, timeout: float = 5.0) -> dict[str, Any]:
+    """Poll the search API until `wanted` is listed (the index follows the stream)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.call("GET", "/events/search", params=params)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if any(e["event_id"] == wanted for e in body["events"]) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.2)
+
+
+def test_a_new_event_is_found_within_five_seconds_even_misspelled(api: Api) -> None:
+    venue_id = api.create_venue(
+        [
+            {
+                "section": "Stalls",
+                "price": {"amount": 3000, "currency": "GBP"},
+                "rows": [{"row": "A", "seats": 5}],
+            }
+        ],
+        name="Quibble Theatre",
+    )
+    event_id = _create(
+        api, venue_id, "Gwendolyn Featherstonehaugh Live", "Gwendolyn Featherstonehaugh", days=9
+    )
+    found = _search_until(api, {"q": "gwendolin featherstonhaugh"}, event_id)
+    assert event_id in [e["event_id"] for e in found["events"]]
+    validate_response("GET", "/events/search", 200, found)
+    by_performer = _search_until(api, {"performer": "Gwendolyn Featherstonehaugh"}, event_id)
+    assert [e["event_id"] for e in by_performer["events"]] == [event_id]
+
+
+def test_city_and_date_filters_and_pagination(api: Api) -> None:
+    venue_id = api.create_venue(
+        [
+            {
+                "section": "Floor",
+                "price": {"amount": 2000, "currency": "USD"},
+                "rows": [{"row": "A", "seats": 3}],
+            }
+        ],
+        name="Paging Hall",
+    )
+    ids = [_create(api, venue_id, f"Paging Night {n}", "The Paginators", days=40 + n) for n in range(5)]
+    _search_until(api, {"q": "paginators"}, ids[-1])
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"q": "paginators", "limit": "2", "city": "testville"}
+        if cursor:
+            params["cursor"] = cursor
+        page = api.call("GET", "/events/search", params=params).json()
+        seen += [e["event_id"] for e in page["events"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+    day = (datetime.now(UTC) + timedelta(days=42)).date().isoformat()
+    one_day = api.call(
+        "GET", "/events/search", params={"q": "paginators", "start_date": day, "end_date": day}
+    )
+    assert [e["event_id"] for e in one_day.json()["events"]] == [ids[2]]
+
+
+def test_bad_search_parameters_are_400(api: Api) -> None:
+    for params in ({"limit": "0"}, {"start_date": "yesterday"}, {"cursor": "!!"}, {"limit": "1000"}):
+        response = api.call("GET", "/events/search", params=params)
+        assert response.status_code == 400, (params, response.text)
+        assert response.json()["code"] == "invalid_request"

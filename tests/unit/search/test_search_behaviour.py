@@ -1,0 +1,327 @@
+"""What search promises, on every engine: typo-tolerant `q`, filters, no past events, ordering,
+cursor pagination, and an index that stale or repeated stream records cannot corrupt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.errors import InvalidRequestError
+from chalicelib.search import SearchEngine, SearchQuery
+from chalicelib.search.paging import encode_cursor
+from tests.fakes.catalog import NOW
+from tests.unit.search.support import doc, every_page, ids, index, search
+
+DAY = timedelta(days=1)
+
+CATALOGUE = [
+    doc(
+        "E-LUNA",
+        name="Luna Valdés-Harrington: Midnight Tour",
+        performers=["Luna Valdés-Harrington"],
+        venue_name="Palau Sant Jordi",
+        city="Barcelona",
+        start_at=NOW + 10 * DAY,
+    ),
+    doc(
+        "E-BEYONCE",
+        name="Renaissance World Tour",
+        performers=["Beyoncé"],
+        venue_name="Stade de France",
+        city="Saint-Denis",
+        start_at=NOW + 20 * DAY,
+    ),
+    doc(
+        "E-HAMLET",
+        name="Hamlet",
+        performers=["Royal Shakespeare Company"],
+        venue_name="Barbican Theatre",
+        city="London",
+        category="theatre",
+        description="Shakespeare's tragedy of the prince of Denmark",
+        start_at=NOW + 5 * DAY,
+    ),
+    doc(
+        "E-FINAL",
+        name="Champions League Final",
+        performers=["FC Example", "Sample United"],
+        venue_name="Wembley Stadium",
+        city="London",
+        category="sports",
+        start_at=NOW + 40 * DAY,
+    ),
+    doc(
+        "E-PAST",
+        name="Beyoncé Farewell Rehearsal",
+        performers=["Beyoncé"],
+        venue_name="Accor Arena",
+        city="Paris",
+        start_at=NOW - 2 * DAY,
+    ),
+    doc(
+        "E-JAZZ",
+        name="Jazz Night",
+        performers=["Quartetto Bianchi"],
+        venue_name="Unterfahrt",
+        city="München",
+        start_at=NOW + 3 * DAY + timedelta(hours=8),
+    ),
+    doc(
+        "E-NINTH",
+        name="Symphony No. 9",
+        performers=["Berliner Philharmoniker"],
+        venue_name="Philharmonie",
+        city="Berlin",
+        start_at=NOW + 15 * DAY,
+    ),
+]
+UPCOMING_BY_DATE = ["E-JAZZ", "E-HAMLET", "E-LUNA", "E-NINTH", "E-BEYONCE", "E-FINAL"]
+
+
+@pytest.fixture
+def catalogue(engine: SearchEngine) -> SearchEngine:
+    index(engine, *CATALOGUE)
+    return engine
+
+
+# --- q: typo tolerance, accents, prefixes ---------------------------------------------------
+
+
+def test_a_misspelled_performer_is_found(catalogue: SearchEngine) -> None:
+    page = search(catalogue, q="Luna Valdes Harington")
+
+    assert ids(page)[0] == "E-LUNA"
+
+
+@pytest.mark.parametrize("q", ["Beyonse", "beyonce", "BEYONCÉ", "Beyoncé renaissance"])
+def test_accents_case_and_one_typo_do_not_matter(catalogue: SearchEngine, q: str) -> None:
+    assert ids(search(catalogue, q=q)) == ["E-BEYONCE"]  # and never the past show
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("Champions Leage Finl", "E-FINAL"),  # a dropped letter in each of two words
+        ("Hamelt", "E-HAMLET"),  # a transposition is one edit
+        ("Symphnoy", "E-NINTH"),  # 8 letters: two edits allowed
+        ("philharmonic", "E-NINTH"),  # performer, two edits
+        ("wembly", "E-FINAL"),  # venue name
+        ("munchen jazz", "E-JAZZ"),  # city without its umlaut, and the name
+        ("denmark", "E-HAMLET"),  # description
+        ("midnig", "E-LUNA"),  # a prefix
+    ],
+)
+def test_misspelled_and_partial_words_are_found(catalogue: SearchEngine, q: str, expected: str) -> None:
+    assert ids(search(catalogue, q=q))[:1] == [expected]
+
+
+def test_every_word_must_match_somewhere(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, q="london")) == ["E-HAMLET", "E-FINAL"]
+    assert ids(search(catalogue, q="london hamlet")) == ["E-HAMLET"]
+    assert ids(search(catalogue, q="london zzyzx")) == []
+
+
+def test_short_words_are_not_fuzzy(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, q="jaz")) == ["E-JAZZ"]  # a prefix
+    assert ids(search(catalogue, q="jab")) == []  # one edit from "jaz", but 3 letters: exact only
+
+
+def test_a_q_without_words_lists_by_date(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, q=" ?! ")) == UPCOMING_BY_DATE
+
+
+def test_relevance_comes_first_then_the_date(engine: SearchEngine) -> None:
+    index(
+        engine,
+        doc("E-TYPO-SOON", name="Hamlen Story", start_at=NOW + DAY),  # one edit from "hamlet"
+        doc("E-EXACT-LATE", name="Hamlet", start_at=NOW + 9 * DAY),
+        doc("E-EXACT-SOON", name="Hamlet", start_at=NOW + 2 * DAY),
+        doc("E-NONE", name="Macbeth", start_at=NOW + 3 * DAY),
+    )
+
+    assert ids(search(engine, q="hamlet")) == ["E-EXACT-SOON", "E-EXACT-LATE", "E-TYPO-SOON"]
+    assert ids(search(engine)) == ["E-TYPO-SOON", "E-EXACT-SOON", "E-NONE", "E-EXACT-LATE"]
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+def test_city_and_dates_filter_together(catalogue: SearchEngine) -> None:
+    both = search(
+        catalogue, city="LONDON", start_date=(NOW + 4 * DAY).date(), end_date=(NOW + 5 * DAY).date()
+    )
+    from_day_six = search(catalogue, city="london", start_date=(NOW + 6 * DAY).date())
+
+    assert ids(both) == ["E-HAMLET"]
+    assert ids(from_day_six) == ["E-FINAL"]
+
+
+def test_the_end_date_is_inclusive_to_the_end_of_its_utc_day(catalogue: SearchEngine) -> None:
+    day_of_jazz = (NOW + 3 * DAY).date()  # the concert starts at 20:00 UTC that day
+
+    assert ids(search(catalogue, start_date=day_of_jazz, end_date=day_of_jazz)) == ["E-JAZZ"]
+
+
+def test_the_city_filter_ignores_accents_and_case(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, city="MUNCHEN")) == ["E-JAZZ"]
+    assert ids(search(catalogue, city="saint denis")) == ["E-BEYONCE"]
+    assert ids(search(catalogue, city="Londo")) == []  # a filter is exact, not fuzzy
+
+
+def test_category_filter(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, category="theatre")) == ["E-HAMLET"]
+    assert ids(search(catalogue, category="Sports")) == ["E-FINAL"]
+    assert ids(search(catalogue, category="concerts", q="london")) == []
+
+
+def test_performer_and_venue_filters(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, performer="luna valdes harrington")) == ["E-LUNA"]
+    assert ids(search(catalogue, performer="Sample United")) == ["E-FINAL"]
+    assert ids(search(catalogue, performer="Beyonce")) == ["E-BEYONCE"]
+    assert ids(search(catalogue, venue_id="01JQ8Z7Y3K2W9V6T5R4P3N2M1V", q="hamlet")) == ["E-HAMLET"]
+    assert ids(search(catalogue, venue_id="no-such-venue")) == []
+
+
+# --- past events, ordering --------------------------------------------------------------------
+
+
+def test_past_events_are_never_listed(catalogue: SearchEngine) -> None:
+    assert "E-PAST" not in ids(search(catalogue, limit=100))
+    assert ids(search(catalogue, q="farewell rehearsal")) == []
+    assert ids(search(catalogue, city="Paris")) == []
+    # An event that starts this very second is still listed; one that started a second ago is not.
+    assert ids(search(catalogue, now=NOW + 10 * DAY, start_date=(NOW + 10 * DAY).date())) == [
+        "E-LUNA",
+        "E-NINTH",
+        "E-BEYONCE",
+        "E-FINAL",
+    ]
+    assert "E-LUNA" not in ids(search(catalogue, now=NOW + 10 * DAY + timedelta(seconds=1)))
+
+
+def test_without_q_events_come_by_date(catalogue: SearchEngine) -> None:
+    page = search(catalogue)
+
+    assert ids(page) == UPCOMING_BY_DATE
+    assert page.next_cursor is None
+
+
+def test_results_are_event_summaries(catalogue: SearchEngine) -> None:
+    (event,) = search(catalogue, q="hamlet").events
+
+    assert event == {
+        "event_id": "E-HAMLET",
+        "name": "Hamlet",
+        "category": "theatre",
+        "performers": ["Royal Shakespeare Company"],
+        "venue": {"venue_id": "01JQ8Z7Y3K2W9V6T5R4P3N2M1V", "name": "Barbican Theatre", "city": "London"},
+        "start_at": "2027-03-06T12:00:00Z",
+        "min_price": {"amount": 2500, "currency": "USD"},
+        "available_count": 28,
+    }
+
+
+# --- pagination -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", [None, "festival"])
+def test_pages_cover_every_match_once_even_when_start_times_tie(engine: SearchEngine, q: str | None) -> None:
+    # Eight events, all at the same time and equally relevant: only the event_id orders them.
+    docs = [
+        doc(f"E-FEST-{n}", name="Summer Festival", start_at=NOW + 7 * DAY) for n in (5, 2, 7, 1, 8, 3, 6, 4)
+    ]
+    index(engine, *docs, doc("E-OTHER", name="Opera Gala", start_at=NOW + DAY))
+
+    pages = every_page(engine, q=q, limit=3, category="concerts", start_date=(NOW + 2 * DAY).date())
+
+    assert [len(page.events) for page in pages] == [3, 3, 2]
+    assert [page.next_cursor is None for page in pages] == [False, False, True]
+    assert [event_id for page in pages for event_id in ids(page)] == [f"E-FEST-{n}" for n in range(1, 9)]
+
+
+def test_an_exactly_full_last_page_has_no_next_cursor(catalogue: SearchEngine) -> None:
+    pages = every_page(catalogue, limit=3)
+
+    assert [ids(page) for page in pages] == [UPCOMING_BY_DATE[:3], UPCOMING_BY_DATE[3:]]
+    assert pages[-1].next_cursor is None
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["not a cursor", "e30", encode_cursor({"o": -3}), encode_cursor({"after": {"x": 1}}), "A" * 3000],
+)
+def test_an_invalid_cursor_is_rejected(catalogue: SearchEngine, cursor: str) -> None:
+    with pytest.raises(InvalidRequestError):
+        search(catalogue, cursor=cursor)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"q": "x" * 201},
+        {"start_date": (NOW + 2 * DAY).date(), "end_date": (NOW + DAY).date()},
+    ],
+)
+def test_invalid_queries_are_rejected(fields: dict[str, object]) -> None:
+    with pytest.raises(InvalidRequestError):
+        SearchQuery(now=NOW, **fields)  # type: ignore[arg-type]
+
+
+# --- what the stream may do to the index -------------------------------------------------------
+
+
+def test_an_older_version_never_replaces_a_newer_one(engine: SearchEngine) -> None:
+    old = doc("E-1", name="Old Name", updated_at=NOW - 2 * DAY)
+    new = doc("E-1", name="New Name", updated_at=NOW - DAY)
+
+    index(engine, new)
+    index(engine, old)  # a late stream record, in a later batch
+    index(
+        engine,
+        doc("E-2", name="New Name", updated_at=NOW - DAY),
+        doc("E-2", name="Old Name", updated_at=NOW - 2 * DAY),
+    )
+
+    assert [e["name"] for e in search(engine, q="name").events] == ["New Name", "New Name"]
+    assert ids(search(engine, q="old")) == []
+
+
+def test_a_newer_version_replaces_the_document(engine: SearchEngine) -> None:
+    index(engine, doc("E-1", name="Old Name", city="Lyon", updated_at=NOW - 2 * DAY))
+    index(engine, doc("E-1", name="New Name", city="Nice", updated_at=NOW - DAY))
+
+    assert ids(search(engine, q="old")) == []
+    assert ids(search(engine, city="lyon")) == []
+    assert [e["name"] for e in search(engine, city="nice").events] == ["New Name"]
+
+
+def test_delete_removes_the_event(engine: SearchEngine) -> None:
+    index(engine, doc("E-1", name="Gone Soon"), doc("E-2", name="Staying"))
+
+    engine.delete("E-1")
+    engine.delete("E-404")  # never indexed: nothing to do
+    engine.refresh()
+
+    assert ids(search(engine)) == ["E-2"]
+    assert ids(search(engine, q="gone")) == []
+
+
+def test_a_repeated_upsert_leaves_one_document(engine: SearchEngine) -> None:
+    once = doc("E-1", name="Only Once")
+
+    index(engine, once, once)
+    index(engine, once)
+
+    assert ids(search(engine, q="only once")) == ["E-1"]
+    assert ids(search(engine)) == ["E-1"]
+
+
+def test_writes_are_searchable_after_refresh(engine: SearchEngine) -> None:
+    engine.upsert(doc("E-1", name="Buffered"))
+
+    assert ids(search(engine)) == []
+    engine.refresh()
+    assert ids(search(engine)) == ["E-1"]

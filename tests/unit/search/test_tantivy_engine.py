@@ -1,0 +1,117 @@
+"""What is particular to the tantivy engine: volume, persistence, one writer and many readers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from chalicelib import search
+from chalicelib.errors import InvalidRequestError
+from chalicelib.search import SearchQuery
+from chalicelib.search.paging import encode_cursor
+from chalicelib.search.tantivy_engine import MAX_OFFSET, SCHEMA_VERSION, TantivyEngine
+from tests.fakes.catalog import NOW
+from tests.unit.search.support import doc, ids, index, synthetic_doc
+
+
+def test_ten_thousand_documents_index_and_search(tmp_path: Path) -> None:
+    engine = TantivyEngine(tmp_path)
+    docs = [synthetic_doc(n) for n in range(10_000)]
+
+    index(engine, *docs)
+
+    assert engine.num_docs == 10_000
+    first = engine.search(SearchQuery(limit=100, now=NOW))
+    assert ids(first) == [f"E{n:07d}" for n in range(100)]
+    assert (
+        ids(engine.search(SearchQuery(q="show number 4242", performer="Performer 242", now=NOW)))[0]
+        == "E0004242"
+    )
+    munich_jazz = engine.search(SearchQuery(q="jaz", city="munchen", limit=100, now=NOW))
+    assert len(munich_jazz.events) == 100 and munich_jazz.next_cursor is not None
+    assert all(e["venue"]["city"] == "München" and "Jazz" in e["name"] for e in munich_jazz.events)
+    engine.close()
+
+
+def test_the_index_persists_and_other_instances_read_it(tmp_path: Path) -> None:
+    writer = TantivyEngine(tmp_path)
+    reader = TantivyEngine(tmp_path)  # as the API process opens it: no writer lock taken
+    index(writer, doc("E-1", name="Persisted Show"))
+
+    deadline = time.monotonic() + 5  # readers reload on their own shortly after a commit
+    while not ids(reader.search(SearchQuery(q="persisted", now=NOW))) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ids(reader.search(SearchQuery(q="persisted", now=NOW))) == ["E-1"]
+    writer.close()
+    reopened = TantivyEngine(tmp_path)
+
+    assert ids(reopened.search(SearchQuery(q="persisted", now=NOW))) == ["E-1"]
+    assert (tmp_path / f"v{SCHEMA_VERSION}" / "meta.json").exists()
+    index(reopened, doc("E-2", name="Second Show"))  # the first writer's lock was released
+    assert ids(reopened.search(SearchQuery(q="show", now=NOW))) == ["E-1", "E-2"]
+    reopened.close()
+
+
+def test_the_index_directory_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ONSALE_SEARCH_INDEX_DIR", raising=False)
+    monkeypatch.delenv("ONSALE_STATE_DIR", raising=False)
+    assert search.index_dir() == ".onsale/search-index"
+    monkeypatch.setenv("ONSALE_STATE_DIR", "/tmp/state")
+    assert search.index_dir() == "/tmp/state/search-index"
+    monkeypatch.setenv("ONSALE_SEARCH_INDEX_DIR", "/tmp/elsewhere")
+    assert search.index_dir() == "/tmp/elsewhere"
+
+
+def test_a_cursor_cannot_ask_for_unbounded_depth(tmp_path: Path) -> None:
+    engine = TantivyEngine(tmp_path)
+
+    with pytest.raises(InvalidRequestError):
+        engine.search(SearchQuery(cursor=encode_cursor({"o": MAX_OFFSET + 1}), now=NOW))
+    assert engine.search(SearchQuery(cursor=encode_cursor({"o": MAX_OFFSET}), now=NOW)).events == []
+
+
+def test_the_factory_builds_one_engine_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ONSALE_SEARCH_ENGINE", raising=False)
+    monkeypatch.setenv("ONSALE_SEARCH_INDEX_DIR", str(tmp_path / "idx"))
+    search.engine.cache_clear()
+    try:
+        built = search.engine()
+        assert isinstance(built, TantivyEngine)
+        assert built.path == tmp_path / "idx" / f"v{SCHEMA_VERSION}"
+        assert search.engine() is built
+    finally:
+        search.engine.cache_clear()
+
+
+def test_the_factory_needs_a_url_for_opensearch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONSALE_SEARCH_ENGINE", "opensearch")
+    monkeypatch.delenv("OPENSEARCH_URL", raising=False)
+    search.engine.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="OPENSEARCH_URL"):
+            search.engine()
+        monkeypatch.setenv("OPENSEARCH_URL", "http://127.0.0.1:1")  # built lazily: no connection yet
+        search.engine.cache_clear()
+        from chalicelib.search.opensearch_engine import OpenSearchEngine
+
+        built = search.engine()
+        assert isinstance(built, OpenSearchEngine) and built.index == "onsale-events"
+    finally:
+        search.engine.cache_clear()
+
+
+def test_importing_search_loads_neither_engine_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, chalicelib.search, functions.search_indexer; "
+        "print(sorted(m for m in ('tantivy', 'opensearchpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+    assert out.strip() == "[]"
