@@ -78,12 +78,18 @@ class Terminated(BaseException):
     """SIGTERM to the benchmark: unwind so that the stack is stopped too."""
 
 
+@dataclass
+class RunningStack:
+    stack: Stack
+    pid: int
+    output: list[str]  # what `local.stack` printed so far
+
+
 @contextmanager
-def local_stack(keep_logs: Path | None = None) -> Iterator[tuple[Stack, int]]:
+def local_stack(keep_logs: Path | None = None) -> Iterator[RunningStack]:
     """`python -m local.stack --no-seed --no-web` on free ports, stopped with SIGTERM at the end.
 
-    Yields the stack and the process id of `local.stack`. The stack's logs are copied to
-    `keep_logs` once it has stopped."""
+    The stack's logs are copied to `keep_logs` once it has stopped."""
     with tempfile.TemporaryDirectory(prefix="onsale-bench-") as state_name:
         state = Path(state_name)
         env = dict(os.environ)
@@ -134,7 +140,7 @@ def local_stack(keep_logs: Path | None = None) -> Iterator[tuple[Stack, int]]:
                 admin_password=env["ONSALE_ADMIN_PASSWORD"],
                 state_dir=state,
             )
-            yield stack, process.pid
+            yield RunningStack(stack, process.pid, lines)
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -479,7 +485,8 @@ def run_timed_phase(
         finally:
             go.wait(timeout=120)
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="buyer") as pool:
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="buyer")
+    try:
         warmups = [pool.submit(warm, i) for i in range(concurrency)]
         go.wait(timeout=120)
         for warmed in warmups:
@@ -492,6 +499,10 @@ def run_timed_phase(
             )
         )
         elapsed = time.perf_counter() - started
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # interrupted: drop the buyers still queued
+        raise
+    pool.shutdown()
     return attempts, started, elapsed
 
 
@@ -717,6 +728,11 @@ def anomalies(report: dict[str, Any]) -> list[str]:
     return found
 
 
+def load_text(report: dict[str, Any]) -> str:
+    load = report["machine"].get("load_average_1min_before_timed_phase")
+    return "?" if load is None else f"{load:.2f}"
+
+
 def render(report: dict[str, Any]) -> str:
     cfg, out, lat = report["config"], report["outcome"], report["latency_ms"]
     ddb, ver, thr = report["dynamodb_requests"], report["verification"], report["throughput"]
@@ -740,7 +756,7 @@ def render(report: dict[str, Any]) -> str:
         f"buyers {cfg['buyers']}, seats {cfg['seats']} in {len(cfg['sections'])} sections, "
         f"concurrency {cfg['concurrency']}, explicit-seat mix {cfg['mix_explicit']:g}, seed {cfg['seed']}",
         f"machine: {report['machine']['cpus']} CPUs, Python {report['machine']['python']}, "
-        f"{report['machine']['aws']}",
+        f"{report['machine']['aws']}, 1-min load average {load_text(report)} before the timed phase",
         "",
         "Correctness",
         f"  sold seats            {out['sold_seats']} (confirmed bookings {ver['confirmed_bookings']})",
@@ -839,9 +855,12 @@ def main(argv: list[str] | None = None) -> int:
         raise Terminated()
 
     signal.signal(signal.SIGTERM, terminate)
+    running: RunningStack | None = None
+    logs = args.output.with_name(args.output.stem + "-logs")
     try:
         done = _step("starting the local stack")
-        with local_stack(keep_logs=args.output.parent / "logs") as (stack, stack_pid):
+        with local_stack(keep_logs=logs) as running:
+            stack, stack_pid = running.stack, running.pid
             done()
             api = Api(stack)
             client = Client(stack.api_url)
@@ -852,6 +871,7 @@ def main(argv: list[str] | None = None) -> int:
             buyers = sign_up_buyers(client, args.buyers, args.concurrency)
             done()
             done = _step(f"timed phase: {args.buyers} buyers, {args.concurrency} concurrent clients")
+            load_before = os.getloadavg()[0]
             cpu_before = cpu_seconds(stack_pid)
             attempts, phase_start, elapsed = run_timed_phase(
                 client, event_id, sections, buyers, args.concurrency, args.mix, args.seed
@@ -865,6 +885,9 @@ def main(argv: list[str] | None = None) -> int:
         done()
     except (StackFailed, AssertionError, requests.RequestException) as exc:
         print(f"\nbenchmark setup failed: {exc}", file=sys.stderr)
+        if running is not None:
+            print("local.stack said:\n" + "".join(running.output[-20:]), file=sys.stderr)
+        print(f"the stack's logs: {logs}", file=sys.stderr)
         return 2
     except (Terminated, KeyboardInterrupt):
         print("\ninterrupted; the local stack was stopped", file=sys.stderr)
@@ -872,6 +895,8 @@ def main(argv: list[str] | None = None) -> int:
 
     report = summarise(args, sections, attempts, phase_start, elapsed, verification)
     report["cpu_seconds_timed_phase"] = cpu_used
+    # Other work on the machine skews every timing: say how busy it was.
+    report["machine"]["load_average_1min_before_timed_phase"] = round(load_before, 2)
     ok = (
         report["outcome"]["oversold_seats"] == 0
         and report["outcome"]["server_5xx"] == 0

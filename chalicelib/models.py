@@ -121,14 +121,10 @@ class Seat(Model):
         table_name = "seats"
         stream: str | None = "NEW_AND_OLD_IMAGES"  # live seat maps and availability counts
 
+    # Kept lean on purpose: section, row, number and price all follow from the key and the
+    # event's layout, and a stadium is 56,000 of these items.
     event_section = UnicodeAttribute(hash_key=True)  # "{event_id}#{section slug}"
     seat_id = UnicodeAttribute(range_key=True)  # "{section slug}-{row}-{number}"
-    event_id = UnicodeAttribute()
-    section = UnicodeAttribute()
-    row = UnicodeAttribute()
-    number = NumberAttribute()
-    price = NumberAttribute()
-    currency = UnicodeAttribute()
     status = UnicodeAttribute(default="available")  # available | sold
     hold_id = UnicodeAttribute(null=True)
     hold_user_id = UnicodeAttribute(null=True)

@@ -28,6 +28,7 @@ from chalicelib.errors import (
     HoldNotFoundError,
     InvalidRequestError,
     NotCancellableError,
+    ServiceUnavailableError,
 )
 from chalicelib.models import Booking, Hold, Money, Seat, table_name
 from chalicelib.payments import PaymentProvider, provider
@@ -138,13 +139,28 @@ def checkout(
                 }
             }
         )
-    try:
-        db.transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "TransactionCanceledException":
-            raise
-        return _after_failed_checkout(db, payments, hold_id, user_id, charge.charge_id)
-    return booking_view(booking)
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            db.transact_write_items(TransactItems=items)
+            return booking_view(booking)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            if not only_conflicts(exc) or attempt == CONFLICT_RETRIES:
+                break
+            # DynamoDB cancels a transaction that races another on the same items: a hold
+            # attempt on one of these (held) seats, say. Nothing was decided; try again.
+            time.sleep(0.02 * (attempt + 1))
+    return _after_failed_checkout(db, payments, hold_id, user_id, charge.charge_id)
+
+
+CONFLICT_RETRIES = 3
+
+
+def only_conflicts(exc: ClientError) -> bool:
+    """True when a cancelled transaction failed no condition, only raced another transaction."""
+    codes = {r.get("Code") for r in exc.response.get("CancellationReasons", [])} - {None, "None"}
+    return bool(codes) and codes <= {"TransactionConflict"}
 
 
 def _after_failed_checkout(
@@ -158,6 +174,13 @@ def _after_failed_checkout(
             payments.refund(charge_id=charge_id, idempotency_key=f"refund-{charge_id}")
         return booking_view(winner)
     payments.refund(charge_id=charge_id, idempotency_key=f"refund-{charge_id}")
+    if float(hold.expires_at) > time.time():
+        # Still ours and unexpired, but the transaction kept colliding: nothing was sold.
+        raise ServiceUnavailableError(
+            "We could not complete the booking just now; your card was refunded and your seats "
+            "are still held. Try again.",
+            retry_after_seconds=1,
+        )
     logger.info("hold expired during payment; refunded", extra={"hold_id": hold_id})
     raise HoldExpiredError("The hold expired during payment; your card was refunded")
 

@@ -19,7 +19,13 @@ from botocore.exceptions import ClientError
 from ulid import ULID
 
 from chalicelib import aws
-from chalicelib.catalog.events import cached_event, epoch_to_rfc3339, onsale_status, rfc3339
+from chalicelib.catalog.events import (
+    cached_availability,
+    cached_event,
+    epoch_to_rfc3339,
+    onsale_status,
+    rfc3339,
+)
 from chalicelib.errors import (
     EventNotOnSaleError,
     HoldNotFoundError,
@@ -130,7 +136,9 @@ def _hold_best_available(
     all_seats = section_seats(section)
     if quantity > len(all_seats):
         raise SeatsUnavailableError([], f"Section {section.section} has only {len(all_seats)} seats")
-    taken: set[str] = set()
+    # The availability summary (a second or two stale) says which seats are surely gone.
+    state = cached_availability(event.event_id).get(section.slug)
+    taken: set[str] = state.sold | state.held_now(now or time.time()) if state else set()
     for _ in range(QUANTITY_ATTEMPTS):
         pool = [s for s in all_seats if s not in taken]
         if len(pool) < quantity:

@@ -32,15 +32,7 @@ def seat_items(event: Event) -> Iterator[dict[str, Any]]:
             row_slug = slugify(row.row)
             for number in range(1, int(row.seats) + 1):
                 yield Seat(
-                    event_section=partition,
-                    seat_id=f"{section.slug}-{row_slug}-{number}",
-                    event_id=event.event_id,
-                    section=section.section,
-                    row=row.row,
-                    number=number,
-                    price=int(section.price.amount),
-                    currency=section.price.currency,
-                    status="available",
+                    event_section=partition, seat_id=f"{section.slug}-{row_slug}-{number}", status="available"
                 ).serialize()
 
 

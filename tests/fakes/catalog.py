@@ -77,16 +77,10 @@ def seat_image(
     price: int = 5000,
 ) -> dict[str, Any]:
     """A seat item as the seats table (and so its stream) holds it, in DynamoDB JSON."""
-    section, row, number = seat_id.split("-")
+    section = seat_id.split("-")[0]
     image: dict[str, Any] = Seat(
         event_section=f"{event_id}#{section}",
         seat_id=seat_id,
-        event_id=event_id,
-        section=section,
-        row=row,
-        number=int(number),
-        price=price,
-        currency="USD",
         status=status,
         hold_id=hold_id,
         hold_user_id=hold_user_id,

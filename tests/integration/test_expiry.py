@@ -48,7 +48,7 @@ def test_hold_expiring_during_payment_is_refunded(api: Api) -> None:
                 idempotency_key=idempotency_key,
                 description=description,
             )
-            time.sleep(2.5)  # the bank is slow; the hold expires meanwhile
+            time.sleep(3.5)  # the bank is slow; the hold (2 s, rounded up to whole seconds) expires
             return result
 
     event_id, seat_ids = api.small_event(hold_seconds=2)
