@@ -130,7 +130,8 @@ def _hold_best_available(
 ) -> dict[str, Any]:
     """Pick seats the section map says are free; learn from each conflict; query as a last resort.
 
-    Candidates are drawn at random so that concurrent buyers rarely collide; taken seats named
+    Seats side by side in one row are preferred (a party wants to sit together); among such
+    blocks one is drawn at random so that concurrent buyers rarely collide. Taken seats named
     by a failed transaction are never tried again in this request.
     """
     all_seats = section_seats(section)
@@ -140,10 +141,10 @@ def _hold_best_available(
     state = cached_availability(event.event_id).get(section.slug)
     taken: set[str] = state.sold | state.held_now(now or time.time()) if state else set()
     for _ in range(QUANTITY_ATTEMPTS):
-        pool = [s for s in all_seats if s not in taken]
-        if len(pool) < quantity:
+        free = [s for s in all_seats if s not in taken]
+        if len(free) < quantity:
             break
-        picked = rng.sample(pool, quantity)
+        picked = pick_seats(section, free, quantity, rng)
         try:
             return _try_hold(db, event, user_id, [SeatRef(s, section) for s in picked], now)
         except SeatsUnavailableError as conflict:
@@ -151,7 +152,25 @@ def _hold_best_available(
     free = _query_free_seats(db, event.event_id, section, now or time.time())
     if len(free) < quantity:
         raise SeatsUnavailableError([], f"Only {len(free)} seats are left in section {section.section}")
-    return _try_hold(db, event, user_id, [SeatRef(s, section) for s in rng.sample(free, quantity)], now)
+    picked = pick_seats(section, free, quantity, rng)
+    return _try_hold(db, event, user_id, [SeatRef(s, section) for s in picked], now)
+
+
+def pick_seats(section: EventSection, free: list[str], quantity: int, rng: random.Random) -> list[str]:
+    """`quantity` free seats, side by side in one row when possible, else any free seats."""
+    free_set = set(free)
+    blocks: list[list[str]] = []
+    for row in section.rows:
+        prefix = f"{section.slug}-{slugify(row.row)}-"
+        run: list[str] = []
+        for number in range(1, int(row.seats) + 1):
+            seat = f"{prefix}{number}"
+            run = [*run, seat] if seat in free_set else []
+            if len(run) >= quantity:
+                blocks.append(run[-quantity:])
+    if blocks:
+        return rng.choice(blocks)
+    return rng.sample(free, quantity)
 
 
 def _query_free_seats(db: Any, event_id: str, section: EventSection, now: float) -> list[str]:

@@ -161,3 +161,14 @@ def _eventually_status(
         if statuses == {expected} or time.monotonic() > deadline:
             return statuses
         time.sleep(0.3)
+
+
+def test_a_party_gets_seats_side_by_side(api: Api) -> None:
+    event_id, _ = api.small_event(seats_per_row=10, rows=3)
+    fan = api.new_user()
+    hold = api.call("POST", f"/events/{event_id}/holds", fan, json={"section": "Floor", "quantity": 4})
+    assert hold.status_code == 201, hold.text
+    rows = {s.rsplit("-", 1)[0] for s in hold.json()["seat_ids"]}
+    numbers = sorted(int(s.rsplit("-", 1)[1]) for s in hold.json()["seat_ids"])
+    assert len(rows) == 1, "the party was split across rows"
+    assert numbers == list(range(numbers[0], numbers[0] + 4)), "the seats are not side by side"

@@ -167,3 +167,23 @@ def test_a_seat_number_in_other_digit_characters_is_rejected(event: Event, seat_
     # HoldRequest's ASCII pattern keeps these out of the API today; resolve_seats alone does not.
     with pytest.raises(InvalidRequestError):
         resolve_seats(event, [seat_id])
+
+
+def test_best_available_prefers_seats_side_by_side() -> None:
+    import random
+
+    from chalicelib.booking.holds import pick_seats, section_seats
+
+    event = make_event()
+    section = event.sections[0]
+    seats = section_seats(section)
+    # every other seat taken except one run of three in the last row
+    last_row_prefix = seats[-1].rsplit("-", 1)[0] + "-"
+    free = [s for i, s in enumerate(seats) if i % 2 == 0 and not s.startswith(last_row_prefix)]
+    free += [f"{last_row_prefix}{n}" for n in (2, 3, 4)]
+    for seed in range(20):
+        picked = pick_seats(section, free, 3, random.Random(seed))
+        assert picked == [f"{last_row_prefix}{n}" for n in (2, 3, 4)]
+    # with no block that long, any free seats are offered
+    scattered = pick_seats(section, free[:5], 4, random.Random(1))
+    assert len(set(scattered)) == 4 and set(scattered) <= set(free[:5])
