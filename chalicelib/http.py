@@ -162,6 +162,11 @@ def handle_errors(event: Request, get_response: Any) -> Response:
     content_type = (response.headers or {}).get("Content-Type", "")
     if response.status_code >= 400 and content_type != PROBLEM_CONTENT_TYPE:
         response = problem_response(_from_chalice_error(response))
+    if response.status_code >= 400:
+        # Chalice adds CORS headers only to a view's own answers: problems built here need them
+        # too, or a browser sees every error (payment_declined, seats_unavailable…) as a failure.
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        response.headers.setdefault("Access-Control-Expose-Headers", "Location,Retry-After,ETag")
     if counting:
         counts = aws.call_counts()
         response.headers["X-Onsale-Aws-Calls"] = ",".join(f"{k}={v}" for k, v in sorted(counts.items()))

@@ -260,3 +260,17 @@ def test_holds_before_the_sale_opens_are_refused(api: Api) -> None:
     fan = api.new_user()
     response = api.call("POST", f"/events/{event_id}/holds", fan, json={"seat_ids": seat_ids[:1]})
     assert_problem(response, 409, "event_not_on_sale")
+
+
+def test_problems_carry_cors_headers_so_browsers_can_read_them(
+    api: Api, booked: tuple[str, list[str], User]
+) -> None:
+    event_id, _, fan = booked
+    origin = {"Origin": "http://127.0.0.1:8080"}
+    for response in (
+        api.call("POST", f"/events/{event_id}/holds", fan, json={"seat_ids": []}, headers=origin),
+        api.call("GET", "/holds/01NOPE", fan, headers=origin),
+        api.call("GET", "/me/bookings", headers=origin),
+    ):
+        assert response.status_code >= 400
+        assert response.headers.get("Access-Control-Allow-Origin") == "*"

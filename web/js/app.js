@@ -1,0 +1,71 @@
+// Onsale's customer web app: routes, the header's account area, and the skip link.
+
+import { h } from "./dom.js";
+import { bookingPage } from "./pages/booking.js";
+import { bookingsPage } from "./pages/bookings.js";
+import { eventPage } from "./pages/event.js";
+import { holdPage } from "./pages/hold.js";
+import { loginPage, signupPage } from "./pages/auth.js";
+import { searchPage } from "./pages/search.js";
+import { navigate, route, setFlash, start } from "./router.js";
+import { session } from "./session.js";
+import { announce } from "./dom.js";
+
+route("/", searchPage);
+route("/events/:id", eventPage);
+route("/holds/:id", holdPage);
+route("/bookings/:id", bookingPage);
+route("/me/bookings", bookingsPage);
+route("/login", loginPage);
+route("/signup", signupPage);
+
+function renderAccount() {
+  const area = document.getElementById("account");
+  const current = session.current();
+  if (current) {
+    area.replaceChildren(
+      h("span", { class: "account-email", title: current.email }, current.email),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "button button-ghost button-small",
+          onclick: () => {
+            session.signOut();
+            setFlash("success", "You're logged out.");
+            announce("You're logged out.");
+            navigate("/");
+          },
+        },
+        "Log out",
+      ),
+    );
+  } else {
+    area.replaceChildren(
+      h("a", { class: "button button-ghost button-small", href: "#/login" }, "Log in"),
+      h("a", { class: "button button-primary button-small", href: "#/signup" }, "Sign up"),
+    );
+  }
+}
+
+function markCurrentNav(path) {
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    const active =
+      (link.dataset.nav === "search" && (path === "/" || path.startsWith("/events"))) ||
+      (link.dataset.nav === "bookings" && (path.startsWith("/me/bookings") || path.startsWith("/bookings")));
+    if (active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+document.addEventListener("onsale:route", (event) => markCurrentNav(event.detail.path));
+document.querySelector("[data-skip-link]").addEventListener("click", (event) => {
+  event.preventDefault();
+  const main = document.getElementById("main");
+  main.focus();
+  main.scrollIntoView();
+});
+
+session.subscribe(renderAccount);
+renderAccount();
+start();
