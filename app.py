@@ -96,15 +96,13 @@ def search_events() -> Response:
 
 @route("/events/{event_id}")
 def get_event(event_id: str) -> Response:
-    return http.json_response(events.event_view(event_id), headers={"Cache-Control": "public, max-age=2"})
+    return http.cacheable_json(_request(), events.event_view(event_id), max_age=2)
 
 
 @route("/events/{event_id}/seats")
 def get_seats(event_id: str) -> Response:
     section = http.query_param(_request(), "section")
-    return http.json_response(
-        events.seat_map(event_id, section), headers={"Cache-Control": "public, max-age=1"}
-    )
+    return http.cacheable_json(_request(), events.seat_map(event_id, section), max_age=1)
 
 
 # --- booking --------------------------------------------------------------------------------

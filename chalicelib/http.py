@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import re
@@ -35,6 +36,20 @@ JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     all_headers: dict[str, str | list[str]] = {**JSON_HEADERS, **(headers or {})}
     return Response(body=json.dumps(body), status_code=status, headers=all_headers)
+
+
+def cacheable_json(request: Request, body: Any, max_age: int) -> Response:
+    """A public, briefly cacheable answer with a strong ETag; `If-None-Match` gets a bare 304."""
+    payload = json.dumps(body, separators=(",", ":"))
+    etag = '"' + hashlib.blake2b(payload.encode(), digest_size=16).hexdigest() + '"'
+    headers: dict[str, str | list[str]] = {
+        "Cache-Control": f"public, max-age={max_age}",
+        "ETag": etag,
+        "Content-Type": "application/json",
+    }
+    if etag in (request.headers.get("if-none-match") or ""):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=payload, status_code=200, headers=headers)
 
 
 def problem_response(error: OnsaleError) -> Response:

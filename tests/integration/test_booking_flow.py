@@ -172,3 +172,12 @@ def test_a_party_gets_seats_side_by_side(api: Api) -> None:
     numbers = sorted(int(s.rsplit("-", 1)[1]) for s in hold.json()["seat_ids"])
     assert len(rows) == 1, "the party was split across rows"
     assert numbers == list(range(numbers[0], numbers[0] + 4)), "the seats are not side by side"
+
+
+def test_views_are_cacheable_with_etags(api: Api) -> None:
+    event_id, _ = api.small_event(seats_per_row=3, rows=1)
+    for path in (f"/events/{event_id}", f"/events/{event_id}/seats"):
+        first = api.call("GET", path)
+        assert first.status_code == 200 and first.headers["Cache-Control"].startswith("public")
+        again = api.call("GET", path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.content == b""
