@@ -119,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         ensure_admin(email=admin_email, password=admin_password, name="Onsale Admin", settings=settings)
 
         # The search index lives in the state folder; the emulator starts empty, so does it.
-        index_dir = state_dir / "search-index"
-        shutil.rmtree(index_dir, ignore_errors=True)
-        os.environ["ONSALE_SEARCH_INDEX_DIR"] = str(index_dir)
+        # An index named in the environment is used as it is (benchmarks bring a big one).
+        if not os.environ.get("ONSALE_SEARCH_INDEX_DIR"):
+            index_dir = state_dir / "search-index"
+            shutil.rmtree(index_dir, ignore_errors=True)
+            os.environ["ONSALE_SEARCH_INDEX_DIR"] = str(index_dir)
         from chalicelib import search
 
         search.engine()  # creates the empty index before the API opens it
