@@ -22,7 +22,6 @@ import platform
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,7 +38,7 @@ from typing import Any
 
 import requests
 
-from local.emulator import free_port
+from local.launcher import StackFailedError, launched_stack
 from tests.support import Api, Stack, User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,63 +91,24 @@ def local_stack(keep_logs: Path | None = None) -> Iterator[RunningStack]:
     The stack's logs are copied to `keep_logs` once it has stopped."""
     with tempfile.TemporaryDirectory(prefix="onsale-bench-") as state_name:
         state = Path(state_name)
-        env = dict(os.environ)
-        env.update(
-            {
-                "ONSALE_API_PORT": str(free_port()),
-                "ONSALE_EMULATOR_PORT": str(free_port()),
-                "ONSALE_WEB_PORT": str(free_port()),
-                "ONSALE_STATE_DIR": str(state),
-                "ONSALE_ADMIN_EMAIL": "admin@onsale.test",
-                "ONSALE_ADMIN_PASSWORD": "admin-password-123",
-                "ONSALE_COUNT_AWS_CALLS": "1",
-            }
-        )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.stack", "--no-seed", "--no-web"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        lines: list[str] = []
-        ready = threading.Event()
-
-        def read() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                lines.append(line)
-                if "Onsale is ready" in line:
-                    ready.set()
-
-        reader = threading.Thread(target=read, daemon=True, name="stack-output")
-        reader.start()
         try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not ready.is_set():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    reader.join(timeout=2)  # the exit's last words
-                    log_path = state / "stack.log"
-                    tail = log_path.read_text()[-3000:] if log_path.exists() else ""
-                    raise StackFailed("the local stack did not start:\n" + "".join(lines) + tail)
-                time.sleep(0.2)
-            stack = Stack(
-                api_url=f"http://127.0.0.1:{env['ONSALE_API_PORT']}",
-                emulator_url=f"http://127.0.0.1:{env['ONSALE_EMULATOR_PORT']}",
-                admin_email=env["ONSALE_ADMIN_EMAIL"],
-                admin_password=env["ONSALE_ADMIN_PASSWORD"],
-                state_dir=state,
-            )
-            yield RunningStack(stack, process.pid, lines)
+            with launched_stack(
+                state,
+                args=["--no-seed", "--no-web"],
+                extra_env={"ONSALE_COUNT_AWS_CALLS": "1"},
+                timeout=STARTUP_TIMEOUT,
+            ) as launched:
+                stack = Stack(
+                    api_url=launched.url("ONSALE_API_PORT"),
+                    emulator_url=launched.url("ONSALE_EMULATOR_PORT"),
+                    admin_email=launched.env["ONSALE_ADMIN_EMAIL"],
+                    admin_password=launched.env["ONSALE_ADMIN_PASSWORD"],
+                    state_dir=state,
+                )
+                yield RunningStack(stack, launched.process.pid, launched.output)
+        except StackFailedError as failure:
+            raise StackFailed(str(failure)) from None
         finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
             if keep_logs is not None:
                 keep_logs.mkdir(parents=True, exist_ok=True)
                 for kept in state.glob("*.log"):
