@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit integration bench format clean
+.PHONY: run test lint unit integration bench format clean package deploy destroy localstack
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,20 @@ integration: $(STAMP)
 
 bench: $(STAMP)  ## the flash-sale benchmark; prints its figures
 	$(PY) -m bench.flash_sale
+
+package: $(STAMP)  ## the deployable package (merged template + deployment.zip) in build/package
+	$(PY) infrastructure/package.py build/package
+
+deploy: $(STAMP)  ## make deploy STAGE=dev: package, deploy the stack, upload web/, apply the search index
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<stage>  (parameters: infrastructure/stages/<stage>.params)"; exit 2; }
+	infrastructure/deploy.sh $(STAGE)
+
+destroy:  ## make destroy STAGE=dev: delete the stage's stack (a production stage also needs PRODUCTION=1)
+	@test -n "$(STAGE)" || { echo "usage: make destroy STAGE=<stage>"; exit 2; }
+	infrastructure/destroy.sh $(STAGE) $(if $(PRODUCTION),--production)
+
+localstack:  ## LocalStack in Docker instead of moto (needs Docker and a LocalStack auth token)
+	docker compose -f localstack/docker-compose.yml up -d
 
 format: $(STAMP)
 	$(PY) -m ruff format .

@@ -34,13 +34,18 @@ class Resources:
         }
 
 
+def _hash_first(key_schema: list[Any]) -> list[Any]:
+    """DynamoDB wants the HASH element first; PynamoDB lists key attributes in name order."""
+    return sorted(key_schema, key=lambda element: element["KeyType"] != "HASH")
+
+
 def table_definition(model: type[Model]) -> dict[str, Any]:
     """CreateTable parameters for a model (on-demand, streams as the model declares)."""
     schema = model._get_schema()
     definitions = {d["AttributeName"]: d for d in schema["attribute_definitions"]}
     params: dict[str, Any] = {
         "TableName": table_name(model),
-        "KeySchema": schema["key_schema"],
+        "KeySchema": _hash_first(schema["key_schema"]),
         "BillingMode": "PAY_PER_REQUEST",
     }
     indexes = []
@@ -48,7 +53,7 @@ def table_definition(model: type[Model]) -> dict[str, Any]:
         indexes.append(
             {
                 "IndexName": index["index_name"],
-                "KeySchema": index["key_schema"],
+                "KeySchema": _hash_first(index["key_schema"]),
                 "Projection": index["projection"],
             }
         )

@@ -1,0 +1,1 @@
+"""Checks of the deployable templates, scripts and the DAX switch (offline)."""
