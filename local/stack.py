@@ -71,7 +71,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    endpoint = f"http://127.0.0.1:{emulator_port}"
+    # ONSALE_AWS=localstack: a LocalStack already running (localstack/docker-compose.yml) instead
+    # of the moto server this stack starts itself.
+    use_localstack = os.environ.get("ONSALE_AWS", "moto") == "localstack"
+    if use_localstack:
+        endpoint = os.environ.get("ONSALE_AWS_ENDPOINT", "http://127.0.0.1:4566")
+    else:
+        endpoint = f"http://127.0.0.1:{emulator_port}"
     os.environ.update(
         {
             "ONSALE_AWS_ENDPOINT": endpoint,
@@ -106,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         from local.emulator import start_emulator, wait_for_http
 
         started = time.monotonic()
-        children.append(start_emulator(emulator_port, state_dir / "emulator.log"))
+        if use_localstack:
+            wait_for_http(f"{endpoint}/_localstack/health")
+        else:
+            children.append(start_emulator(emulator_port, state_dir / "emulator.log"))
 
         from chalicelib.bootstrap import provision
         from chalicelib.identity.accounts import ensure_admin
@@ -156,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Onsale API        http://127.0.0.1:{api_port}", flush=True)
         if not args.no_web:
             print(f"Onsale web app    http://127.0.0.1:{web_port}", flush=True)
-        print(f"AWS emulator      {endpoint}  (sent mail: {endpoint}/moto-api/data.json)", flush=True)
+        mail = f"{endpoint}/_aws/ses" if use_localstack else f"{endpoint}/moto-api/data.json"
+        print(f"AWS emulator      {endpoint}  (sent mail: {mail})", flush=True)
         print(f"Admin             {admin_email} / {admin_password}", flush=True)
         print(f"State and logs    {state_dir}", flush=True)
         print(f"Onsale is ready ({time.monotonic() - started:.0f}s)", flush=True)
