@@ -248,5 +248,4 @@ def patch_event(event_id: str) -> Response:
     request = _request()
     http.admin(request)
     body = parse(EventPatch, http.json_body(request))
-    events.patch_event(event_id, body)
-    return http.json_response(events.event_view(event_id))
+    return http.json_response(events.event_view(event_id, events.patch_event(event_id, body)))

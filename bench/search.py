@@ -60,6 +60,7 @@ from bench.flash_sale import (
     StackFailed,
     Terminated,
     _positive,
+    _round,
     _step,
     cpu_delta,
     cpu_seconds,
@@ -608,10 +609,6 @@ def latency(values: Sequence[float]) -> dict[str, Any]:
         "max": _round(max(values) if values else None),
         "mean": _round(sum(values) / len(values) if values else None),
     }
-
-
-def _round(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 def _rate(part: int, whole: int) -> float | None:

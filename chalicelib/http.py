@@ -35,7 +35,7 @@ JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     all_headers: dict[str, str | list[str]] = {**JSON_HEADERS, **(headers or {})}
-    return Response(body=json.dumps(body), status_code=status, headers=all_headers)
+    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status, headers=all_headers)
 
 
 def cacheable_json(request: Request, body: Any, max_age: int) -> Response:

@@ -89,8 +89,10 @@ class Api:
             self._admin = self.login(self.stack.admin_email, self.stack.admin_password)
         return self._admin
 
-    def create_venue(self, sections: list[dict[str, Any]], name: str = "Test Hall") -> str:
-        body = {"name": name, "city": "Testville", "address": "1 Test Street", "sections": sections}
+    def create_venue(
+        self, sections: list[dict[str, Any]], name: str = "Test Hall", city: str = "Testville"
+    ) -> str:
+        body = {"name": name, "city": city, "address": "1 Test Street", "sections": sections}
         response = self.call("POST", "/admin/venues", self.admin, json=body)
         assert response.status_code == 201, response.text
         return str(response.json()["venue_id"])
@@ -105,14 +107,17 @@ class Api:
         opens_in: timedelta = timedelta(hours=-1),
         starts_in: timedelta = timedelta(days=30),
         name: str = "Test Concert",
+        description: str = "A test event",
+        category: str = "concerts",
+        performers: list[str] | None = None,
     ) -> str:
         now = datetime.now(UTC)
         body = {
             "venue_id": venue_id,
             "name": name,
-            "description": "A test event",
-            "category": "concerts",
-            "performers": ["The Testers"],
+            "description": description,
+            "category": category,
+            "performers": performers or ["The Testers"],
             "start_at": rfc3339(now + starts_in),
             "end_at": rfc3339(now + starts_in + timedelta(hours=3)),
             "onsale": {

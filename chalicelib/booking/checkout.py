@@ -20,12 +20,11 @@ from botocore.exceptions import ClientError
 from ulid import ULID
 
 from chalicelib import aws
-from chalicelib.booking.holds import load_hold, resolve_seats
+from chalicelib.booking.holds import cancellation_codes, load_hold, resolve_seats
 from chalicelib.catalog.events import cached_event, rfc3339
 from chalicelib.errors import (
     BookingNotFoundError,
     HoldExpiredError,
-    HoldNotFoundError,
     InvalidRequestError,
     NotCancellableError,
     ServiceUnavailableError,
@@ -159,7 +158,7 @@ CONFLICT_RETRIES = 3
 
 def only_conflicts(exc: ClientError) -> bool:
     """True when a cancelled transaction failed no condition, only raced another transaction."""
-    codes = {r.get("Code") for r in exc.response.get("CancellationReasons", [])} - {None, "None"}
+    codes = {code for code in cancellation_codes(exc) if code is not None}
     return bool(codes) and codes <= {"TransactionConflict"}
 
 
@@ -304,13 +303,3 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     ):
         raise InvalidRequestError("The cursor is not valid")
     return value
-
-
-__all__ = [
-    "HoldNotFoundError",
-    "booking_view",
-    "cancel_booking",
-    "checkout",
-    "list_bookings",
-    "load_booking",
-]

@@ -32,6 +32,7 @@ from chalicelib.errors import (
     InvalidRequestError,
     OrderLimitExceededError,
     SeatsUnavailableError,
+    ServiceUnavailableError,
 )
 from chalicelib.models import Event, EventSection, Hold, Money, Seat, table_name
 from chalicelib.schemas import HoldRequest, slugify
@@ -251,18 +252,18 @@ def _try_hold(db: Any, event: Event, user_id: str, refs: list[SeatRef], now: flo
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "TransactionCanceledException":
             raise
-        reasons = exc.response.get("CancellationReasons", [])
+        seat_codes = cancellation_codes(exc)[1:]
         taken = [
-            refs[i - 1].seat_id
-            for i, reason in enumerate(reasons)
-            if i > 0 and reason.get("Code") == "ConditionalCheckFailed"
+            ref.seat_id
+            for ref, code in zip(refs, seat_codes, strict=False)
+            if code == "ConditionalCheckFailed"
         ]
-        if not taken and any(r.get("Code") == "TransactionConflict" for r in reasons):
+        if not taken:
             # Another transaction touched these seats at the same instant: they are contested.
             taken = [
-                refs[i - 1].seat_id
-                for i, r in enumerate(reasons)
-                if i > 0 and r.get("Code") == "TransactionConflict"
+                ref.seat_id
+                for ref, code in zip(refs, seat_codes, strict=False)
+                if code == "TransactionConflict"
             ]
         raise SeatsUnavailableError(taken or [r.seat_id for r in refs]) from None
     return hold_view(hold)
@@ -308,41 +309,60 @@ def get_hold(hold_id: str, user_id: str, *, db: Any = None) -> dict[str, Any]:
 
 
 def release_hold(hold_id: str, user_id: str, *, db: Any = None) -> None:
-    """Give the seats back now instead of at expiry."""
+    """Give the seats back now instead of at expiry: one transaction, the hold and its seats."""
     db = db or aws.dynamodb()
     hold = load_hold(hold_id, user_id, db=db)
     if hold.status != "active":
         raise HoldNotFoundError("This hold was already checked out")
-    try:
-        db.update_item(
-            TableName=table_name(Hold),
-            Key={"hold_id": {"S": hold_id}},
-            UpdateExpression="SET #status = :released",
-            ConditionExpression="user_id = :user AND #status = :active",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
+    refs = resolve_seats(cached_event(hold.event_id), [str(s) for s in hold.seat_ids])
+    release = {
+        "Update": {
+            "TableName": table_name(Hold),
+            "Key": {"hold_id": {"S": hold_id}},
+            "UpdateExpression": "SET #status = :released",
+            "ConditionExpression": "user_id = :user AND #status = :active",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
                 ":released": {"S": "released"},
                 ":active": {"S": "active"},
                 ":user": {"S": user_id},
             },
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise HoldNotFoundError("This hold was already checked out") from None
-        raise
-    event = cached_event(hold.event_id)
-    for ref in resolve_seats(event, [str(s) for s in hold.seat_ids]):
+        }
+    }
+    for _ in range(3):
         # Only seats still carrying this hold are touched; a seat re-held by someone else
-        # after this hold expired is theirs.
+        # after this hold expired is theirs, and is left out of the next try.
+        seats = [
+            {
+                "Update": {
+                    "TableName": table_name(Seat),
+                    "Key": ref.key(hold.event_id),
+                    "UpdateExpression": "REMOVE hold_id, hold_user_id, hold_expires_at",
+                    "ConditionExpression": "hold_id = :hold AND #status = :available",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":hold": {"S": hold_id}, ":available": {"S": "available"}},
+                }
+            }
+            for ref in refs
+        ]
         try:
-            db.update_item(
-                TableName=table_name(Seat),
-                Key=ref.key(hold.event_id),
-                UpdateExpression="REMOVE hold_id, hold_user_id, hold_expires_at",
-                ConditionExpression="hold_id = :hold AND #status = :available",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":hold": {"S": hold_id}, ":available": {"S": "available"}},
-            )
+            db.transact_write_items(TransactItems=[release, *seats])
+            return
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
+            codes = cancellation_codes(exc)
+            if codes[0] == "ConditionalCheckFailed":
+                raise HoldNotFoundError("This hold was already checked out") from None
+            refs = [
+                ref for ref, code in zip(refs, codes[1:], strict=False) if code != "ConditionalCheckFailed"
+            ]
+    raise ServiceUnavailableError("The hold could not be released just now; retry", retry_after_seconds=1)
+
+
+def cancellation_codes(exc: ClientError) -> list[str | None]:
+    """The code of each item of a cancelled transaction, in order (None: that item was fine)."""
+    return [
+        None if r.get("Code") in {None, "None"} else str(r.get("Code"))
+        for r in exc.response.get("CancellationReasons", [])
+    ] or [None]

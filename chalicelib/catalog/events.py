@@ -23,11 +23,12 @@ from chalicelib.models import (
     VenueRef,
     table_name,
 )
-from chalicelib.schemas import EventCreate, EventPatch
+from chalicelib.schemas import EventCreate, EventPatch, slugify
 from chalicelib.settings import get_settings
 
 _events: TTLCache[Event] = TTLCache(ttl_seconds=2.0)
 _availability: TTLCache[dict[str, SectionState]] = TTLCache(ttl_seconds=1.0)
+_seat_maps: TTLCache[dict[str, Any]] = TTLCache(ttl_seconds=1.0, max_entries=256)
 
 
 def rfc3339(moment: datetime) -> str:
@@ -198,9 +199,10 @@ def event_summary(event: Event, sections: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
-def event_view(event_id: str) -> dict[str, Any]:
-    """The public Event document (may be a second or two stale)."""
-    event = cached_event(event_id)
+def event_view(event_id: str, event: Event | None = None) -> dict[str, Any]:
+    """The public Event document (may be a second or two stale), of `event` when the caller
+    already holds it (an admin's change, which a cached or eventually consistent read may miss)."""
+    event = event or cached_event(event_id)
     now = time.time()
     sections = section_counts(event, cached_availability(event_id), now)
     body = event_summary(event, sections)
@@ -236,12 +238,17 @@ def onsale_view(event: Event, available: int | None) -> dict[str, Any]:
 
 def seat_map(event_id: str, section_name: str | None = None) -> dict[str, Any]:
     """Every seat (of one section, if named) with its status, from the layout and the section
-    summaries: no seat scan, whatever the venue's size."""
+    summaries: no seat scan, whatever the venue's size. Built once per second per warm Lambda:
+    a stadium's map is 56,000 entries, and every viewer in that second gets the same one."""
+    return _seat_maps.get_or_load(
+        f"{event_id}|{section_name or ''}", lambda: _build_seat_map(event_id, section_name)
+    )
+
+
+def _build_seat_map(event_id: str, section_name: str | None) -> dict[str, Any]:
     event = cached_event(event_id)
     sections = list(event.sections)
     if section_name is not None:
-        from chalicelib.schemas import slugify
-
         sections = [s for s in sections if s.slug == slugify(section_name)]
         if not sections:
             raise InvalidRequestError(f"This event has no section {section_name!r}")
@@ -253,7 +260,7 @@ def seat_map(event_id: str, section_name: str | None = None) -> dict[str, Any]:
         held = state.held_now(now)
         price = money(section.price)
         for row in section.rows:
-            row_slug = seat_row_slug(row.row)
+            row_slug = slugify(row.row)
             for number in range(1, int(row.seats) + 1):
                 seat_id = f"{section.slug}-{row_slug}-{number}"
                 status = "sold" if seat_id in state.sold else "held" if seat_id in held else "available"
@@ -268,9 +275,3 @@ def seat_map(event_id: str, section_name: str | None = None) -> dict[str, Any]:
                     }
                 )
     return {"event_id": event_id, "seats": seats, "as_of": epoch_to_rfc3339(now)}
-
-
-def seat_row_slug(row: str) -> str:
-    from chalicelib.schemas import slugify
-
-    return slugify(row)

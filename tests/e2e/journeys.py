@@ -7,13 +7,12 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.browser import SCREENSHOTS
-from tests.support import Api, User, rfc3339
+from tests.support import Api, User
 
 PASSWORD = "correct-horse-9"
 
@@ -42,39 +41,16 @@ def create_show(
 ) -> ShowEvent:
     """An on-sale event in a new venue, created as an admin would (custom performers and city)."""
     name = name or f"Browser Show {uuid.uuid4().hex[:6]}"
-    venue = api.call(
-        "POST",
-        "/admin/venues",
-        api.admin,
-        json={
-            "name": f"{name} Hall",
-            "city": city,
-            "address": "1 Test Street",
-            "sections": sections or [floor_section()],
-        },
+    venue_id = api.create_venue(sections or [floor_section()], name=f"{name} Hall", city=city)
+    event_id = api.create_event(
+        venue_id,
+        name=name,
+        description="An evening built for browser tests.",
+        category=category,
+        performers=performers,
+        hold_seconds=hold_seconds,
+        max_per_order=max_per_order,
     )
-    assert venue.status_code == 201, venue.text
-    now = datetime.now(UTC)
-    body = {
-        "venue_id": venue.json()["venue_id"],
-        "name": name,
-        "description": "An evening built for browser tests.",
-        "category": category,
-        "performers": performers or ["The Testers"],
-        "start_at": rfc3339(now + timedelta(days=30)),
-        "end_at": rfc3339(now + timedelta(days=30, hours=3)),
-        "onsale": {
-            "opens_at": rfc3339(now - timedelta(hours=1)),
-            "hold_seconds": hold_seconds,
-            "max_per_order": max_per_order,
-            "queue_required": False,
-            "admit_per_minute": 600,
-        },
-    }
-    created = api.call("POST", "/admin/events", api.admin, json=body)
-    assert created.status_code == 201, created.text
-    event_id = str(created.json()["event_id"])
-    api.wait_until_ready(event_id)
     seats = api.call("GET", f"/events/{event_id}/seats").json()["seats"]
     return ShowEvent(event_id=event_id, name=name, seat_ids=[s["seat_id"] for s in seats])
 

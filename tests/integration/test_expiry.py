@@ -67,3 +67,28 @@ def _user_id(api: Api, token: str) -> str:
     import jwt
 
     return str(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
+def test_releasing_an_expired_hold_leaves_the_next_customers_hold_alone(api: Api) -> None:
+    event_id, seat_ids = api.small_event(hold_seconds=2)
+    first, second = api.new_user(), api.new_user()
+    old = api.call("POST", f"/events/{event_id}/holds", first, json={"seat_ids": seat_ids[:2]}).json()
+    time.sleep(3.2)
+    # the second customer takes one of the two seats after the first hold expired
+    new = api.call("POST", f"/events/{event_id}/holds", second, json={"seat_ids": [seat_ids[0]]})
+    assert new.status_code == 201
+    assert api.call("DELETE", f"/holds/{old['hold_id']}", first).status_code == 204
+    # the second customer's seat is still theirs: nobody else can hold it, and they can pay for it
+    third = api.new_user()
+    assert (
+        api.call("POST", f"/events/{event_id}/holds", third, json={"seat_ids": [seat_ids[0]]}).status_code
+        == 409
+    )
+    assert (
+        api.call("POST", f"/events/{event_id}/holds", third, json={"seat_ids": [seat_ids[1]]}).status_code
+        == 201
+    )
+    paid = api.call(
+        "POST", f"/holds/{new.json()['hold_id']}/checkout", second, json={"payment_token": "tok_visa"}
+    )
+    assert paid.status_code == 201
