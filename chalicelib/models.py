@@ -182,6 +182,17 @@ class BookingsByUser(GlobalSecondaryIndex["Booking"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class BookingsByEvent(GlobalSecondaryIndex["Booking"]):
+    """Who booked an event: reminders, waitlist offers, "fans who booked this also booked"."""
+
+    class Meta:
+        index_name = "by_event"
+        projection = AllProjection()
+
+    event_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Booking(Model):
     class Meta:
         table_name = "bookings"
@@ -198,6 +209,7 @@ class Booking(Model):
     created_at = UTCDateTimeAttribute()
     cancelled_at = UTCDateTimeAttribute(null=True)
     by_user = BookingsByUser()
+    by_event = BookingsByEvent()
 
 
 class UsersByEmail(GlobalSecondaryIndex["User"]):

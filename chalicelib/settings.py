@@ -29,6 +29,10 @@ class Settings:
     count_aws_calls: bool
     idempotency_ttl_seconds: int
     cache_ttl_seconds: float
+    # The WebSocket API: the URL clients connect to, and the endpoint pushes are posted to
+    # (API Gateway's `@connections` management API; locally the gateway of `make run`).
+    websocket_url: str
+    websocket_management_endpoint: str
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}{short_name}"
@@ -65,6 +69,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         count_aws_calls=source.get("ONSALE_COUNT_AWS_CALLS", "").lower() in {"1", "true", "yes"},
         idempotency_ttl_seconds=int(source.get("ONSALE_IDEMPOTENCY_TTL_SECONDS", "3600")),
         cache_ttl_seconds=float(source.get("ONSALE_CACHE_TTL_SECONDS", "2")),
+        websocket_url=source.get("ONSALE_WEBSOCKET_URL", ""),
+        websocket_management_endpoint=source.get("ONSALE_WEBSOCKET_MANAGEMENT_ENDPOINT", ""),
     )
 
 

@@ -48,6 +48,7 @@ def launched_stack(
             "ONSALE_API_PORT": str(free_port()),
             "ONSALE_EMULATOR_PORT": str(free_port()),
             "ONSALE_WEB_PORT": str(free_port()),
+            "ONSALE_WS_PORT": str(free_port()),
             "ONSALE_STATE_DIR": str(state_dir),
             "ONSALE_ADMIN_EMAIL": "admin@onsale.test",
             "ONSALE_ADMIN_PASSWORD": "admin-password-123",
