@@ -101,8 +101,10 @@ def get_event(event_id: str) -> Response:
 
 @route("/events/{event_id}/seats")
 def get_seats(event_id: str) -> Response:
-    section = http.query_param(_request(), "section")
-    return http.cacheable_json(_request(), events.seat_map(event_id, section), max_age=1)
+    request = _request()
+    section = http.query_param(request, "section")
+    cursor = http.query_param(request, "cursor")
+    return http.cacheable_json(request, events.seat_map(event_id, section, cursor), max_age=1)
 
 
 # --- booking --------------------------------------------------------------------------------

@@ -49,3 +49,7 @@ class TTLCache(Generic[V]):
     def invalidate(self, key: str) -> None:
         with self._lock:
             self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -236,22 +236,54 @@ def onsale_view(event: Event, available: int | None) -> dict[str, Any]:
     }
 
 
-def seat_map(event_id: str, section_name: str | None = None) -> dict[str, Any]:
+# The whole map of an event is served in pages of whole sections of at most this many seats
+# (~2.7 MB of JSON): a stadium's 56,000 seats would be ~7.7 MB, over Lambda's 6 MB response limit.
+SEAT_MAP_PAGE_SEATS = 20_000
+
+
+def seat_map(event_id: str, section_name: str | None = None, cursor: str | None = None) -> dict[str, Any]:
     """Every seat (of one section, if named) with its status, from the layout and the section
     summaries: no seat scan, whatever the venue's size. Built once per second per warm Lambda:
-    a stadium's map is 56,000 entries, and every viewer in that second gets the same one."""
+    a stadium's map is 56,000 entries, and every viewer in that second gets the same one.
+    Large events come in pages (`next_cursor`); a small event's map is one page."""
     return _seat_maps.get_or_load(
-        f"{event_id}|{section_name or ''}", lambda: _build_seat_map(event_id, section_name)
+        f"{event_id}|{section_name or ''}|{cursor or ''}",
+        lambda: _build_seat_map(event_id, section_name, cursor),
     )
 
 
-def _build_seat_map(event_id: str, section_name: str | None) -> dict[str, Any]:
+def _page_of_sections(
+    sections: list[EventSection], cursor: str | None
+) -> tuple[list[EventSection], str | None]:
+    """Whole sections from the cursor's position up to `SEAT_MAP_PAGE_SEATS` seats (at least one)."""
+    from chalicelib.search.paging import decode_cursor, encode_cursor
+
+    start = 0
+    if cursor is not None:
+        position = decode_cursor(cursor).get("section_index")
+        if not isinstance(position, int) or not 0 < position < len(sections):
+            raise InvalidRequestError("The cursor is not valid")
+        start = position
+    end, seats = start, 0
+    while end < len(sections) and (end == start or seats + int(sections[end].total) <= SEAT_MAP_PAGE_SEATS):
+        seats += int(sections[end].total)
+        end += 1
+    next_cursor = encode_cursor({"section_index": end}) if end < len(sections) else None
+    return sections[start:end], next_cursor
+
+
+def _build_seat_map(event_id: str, section_name: str | None, cursor: str | None) -> dict[str, Any]:
     event = cached_event(event_id)
     sections = list(event.sections)
     if section_name is not None:
         sections = [s for s in sections if s.slug == slugify(section_name)]
         if not sections:
             raise InvalidRequestError(f"This event has no section {section_name!r}")
+        if cursor is not None:
+            raise InvalidRequestError("A single section's map has one page: drop the cursor")
+        next_cursor = None
+    else:
+        sections, next_cursor = _page_of_sections(sections, cursor)
     states = cached_availability(event_id)
     now = time.time()
     seats = []
@@ -274,4 +306,4 @@ def _build_seat_map(event_id: str, section_name: str | None) -> dict[str, Any]:
                         "status": status,
                     }
                 )
-    return {"event_id": event_id, "seats": seats, "as_of": epoch_to_rfc3339(now)}
+    return {"event_id": event_id, "seats": seats, "as_of": epoch_to_rfc3339(now), "next_cursor": next_cursor}

@@ -18,6 +18,12 @@ STARTS = NOW + timedelta(days=30)
 T = NOW.timestamp()
 
 
+@pytest.fixture(autouse=True)
+def fresh_seat_maps() -> None:
+    """Seat maps are cached for a second per process: each test draws its own."""
+    events._seat_maps.clear()
+
+
 @pytest.fixture
 def event() -> Event:
     return make_event(opens_at=OPENS, start_at=STARTS)
@@ -153,3 +159,49 @@ def test_the_seat_map_lists_every_seat_with_its_status(event: Event, monkeypatch
     # AND every seat id it shows can be held: the map and the hold path agree on ids
     assert [r.seat_id for r in resolve_seats(event, list(seats))] == list(seats)
     assert list(seats) == [s for section in event.sections for s in section_seats(section)]
+
+
+def test_a_large_seat_map_comes_in_pages_of_whole_sections(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a stadium-like event: 12 sections of 6,000 seats (72,000 in all)
+    layout = {f"Field {n}": (5000, [(str(r), 100) for r in range(1, 61)]) for n in range(1, 13)}
+    stadium = make_event(layout=layout)
+    monkeypatch.setattr(events, "cached_event", lambda event_id: stadium)
+    monkeypatch.setattr(events, "cached_availability", lambda event_id: {})
+
+    # WHEN a client follows next_cursor from the first page to the last
+    pages, cursor = [], None
+    while True:
+        page = events.seat_map(EVENT_ID, cursor=cursor)
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    # THEN every seat comes exactly once, in pages that each stay within the page budget
+    seat_ids = [s["seat_id"] for page in pages for s in page["seats"]]
+    assert len(seat_ids) == len(set(seat_ids)) == 72_000
+    assert len(pages) == 4
+    assert all(len(page["seats"]) <= events.SEAT_MAP_PAGE_SEATS for page in pages)
+    # and no section is split between pages
+    sections_per_page = [{s["section"] for s in page["seats"]} for page in pages]
+    assert sum(len(s) for s in sections_per_page) == 12
+
+
+def test_a_small_seat_map_is_one_page(event: Event, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events, "cached_event", lambda event_id: event)
+    monkeypatch.setattr(events, "cached_availability", lambda event_id: {})
+
+    assert events.seat_map(EVENT_ID)["next_cursor"] is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJzZWN0aW9uX2luZGV4IjogOTl9", "eyJzZWN0aW9uX2luZGV4IjogMH0"])
+def test_a_forged_or_out_of_range_seat_map_cursor_is_a_400(
+    cursor: str, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.errors import InvalidRequestError
+
+    monkeypatch.setattr(events, "cached_event", lambda event_id: event)
+    monkeypatch.setattr(events, "cached_availability", lambda event_id: {})
+
+    with pytest.raises(InvalidRequestError):
+        events.seat_map(EVENT_ID, cursor=cursor)
