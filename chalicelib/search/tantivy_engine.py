@@ -249,6 +249,12 @@ class TantivyEngine:
         return Query.disjunction_max_query(alternatives)
 
 
+# A common word gives thousands of hits the same score; ordering a tie by date needs the whole tie
+# in hand. It is fetched up to this many pages deep, no further: beyond, a huge tie is ordered by
+# date within the window fetched (docs/decisions.md) and a query costs a bounded amount.
+TIE_WINDOW = 8
+
+
 def _ranked(
     searcher: tantivy.Searcher, query: tantivy.Query, needed: int, *, by_score: bool
 ) -> list[tantivy.DocAddress]:
@@ -256,8 +262,9 @@ def _ranked(
     start_at, then event_id.
 
     tantivy returns the top hits by one key and breaks its ties by document address, so more
-    hits are fetched until every hit whose key ties with the last one fetched is in hand. Sort
-    keys come from the `start_ts` fast field; event ids are read only for hits that still tie.
+    hits are fetched until every hit whose key ties with the last one fetched is in hand, or
+    `TIE_WINDOW` pages are. Sort keys come from the `start_ts` fast field; event ids are read only
+    for hits that still tie.
     """
     import tantivy
 
@@ -275,10 +282,11 @@ def _ranked(
         if len(hits) == wanted and wanted < total:
             last_key = hits[-1][0]
             settled = [hit for hit in hits if hit[0] != last_key]
-            if len(settled) < needed:
-                wanted = min(wanted * 2, total)
+            if len(settled) < needed and wanted < needed * TIE_WINDOW:
+                wanted = min(wanted * 2, needed * TIE_WINDOW, total)
                 continue
-            hits = settled
+            if len(settled) >= needed:
+                hits = settled
         break
     addresses = [address for _, address in hits]
     starts = searcher.fast_field_values("start_ts", addresses)
