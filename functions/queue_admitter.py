@@ -1,0 +1,59 @@
+"""Scheduled admitter: EventBridge invokes it every minute; it ticks every second for about 55 s,
+advancing the serving counter of every open queued onsale (chalicelib/waiting_room/admitter.py).
+Locally, local/stack.py calls `tick_once` every second from a thread instead."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from chalicelib.waiting_room import admitter
+from chalicelib.waiting_room.store import DynamoQueueStore, QueueStore
+
+logger = logging.getLogger("onsale.waiting_room")
+
+RUN_SECONDS = 55.0  # EventBridge's next invocation starts the next minute's ticks
+
+
+def notify_queue(event_id: str) -> None:
+    """Called after each tick of an event's queue: positions may have moved. The realtime
+    pusher sends each WebSocket listener what changed (chalicelib/realtime/queue_updates.py)."""
+    from chalicelib.realtime import push_queue_updates
+
+    push_queue_updates(event_id)
+
+
+def tick_once(
+    now: float | None = None, *, store: QueueStore | None = None, load_event: Any = None
+) -> list[str]:
+    """One tick over every open queue, then the hook for each."""
+    from chalicelib.catalog import events
+
+    ticked = admitter.tick(store or DynamoQueueStore(), load_event or events.cached_event, now)
+    for event_id in ticked:
+        try:
+            notify_queue(event_id)
+        except Exception:  # a failed push never stops admissions
+            logger.exception("notify_queue failed for %s", event_id)
+    return ticked
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from chalicelib.settings import get_settings
+
+    interval = get_settings().admitter_tick_seconds
+    started = time.monotonic()
+    ticks = 0
+    while True:
+        tick_started = time.monotonic()
+        remaining_ms = context.get_remaining_time_in_millis() if context is not None else 60_000
+        if tick_started - started >= RUN_SECONDS or remaining_ms < 3_000:
+            break
+        try:
+            tick_once()
+        except Exception:
+            logger.exception("admitter tick failed")
+        ticks += 1
+        time.sleep(max(0.0, interval - (time.monotonic() - tick_started)))
+    return {"ticks": ticks}
