@@ -10,20 +10,25 @@ from chalicelib import http, search
 from chalicelib.booking import checkout as bookings
 from chalicelib.booking import holds
 from chalicelib.catalog import events, venues
-from chalicelib.errors import AdmissionRequiredError
 from chalicelib.idempotency import run_idempotent
 from chalicelib.identity import accounts
+from chalicelib.notifications import subscriptions as follows
+from chalicelib.notifications.unsubscribe import confirmation_page
+from chalicelib.realtime import connections as ws_connections
 from chalicelib.schemas import (
     CheckoutRequest,
     EventCreate,
     EventPatch,
     HoldRequest,
     LoginRequest,
+    PreferencesUpdate,
     SignupRequest,
     VenueCreate,
     parse,
 )
 from chalicelib.settings import get_settings
+from chalicelib.waiting_room import queue as waiting_room
+from chalicelib.waiting_room import tokens as admission
 
 app = Chalice(app_name="onsale")
 app.api.cors = CORSConfig(
@@ -68,7 +73,11 @@ def health() -> dict[str, str]:
 def signup() -> Response:
     body = parse(SignupRequest, http.json_body(_request()))
     user_id = accounts.sign_up(
-        email=body.email, password=body.password, name=body.name, settings=get_settings()
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        settings=get_settings(),
+        marketing_consent=body.marketing_consent,  # notifications: optional consent at sign-up
     )
     return http.json_response({"user_id": user_id}, status=201)
 
@@ -118,9 +127,9 @@ def create_hold(event_id: str) -> Response:
     body = parse(HoldRequest, raw)
     event = events.cached_event(event_id)
     if event.onsale.queue_required:
-        # Admission tokens come from the waiting room, which is not built yet (issue 4):
-        # until then a queued event admits nobody rather than everybody.
-        raise AdmissionRequiredError()
+        # 403 admission_required without a valid admission token for this user and this event.
+        token = request.headers.get("x-admission-token")
+        admission.verify(token, user_id=principal.user_id, event_id=event_id)
     outcome = run_idempotent(
         caller=principal.user_id,
         route=f"holds:{event_id}",
@@ -251,3 +260,158 @@ def patch_event(event_id: str) -> Response:
     http.admin(request)
     body = parse(EventPatch, http.json_body(request))
     return http.json_response(events.event_view(event_id, events.patch_event(event_id, body)))
+
+
+# --- websockets -----------------------------------------------------------------------------
+# API Gateway's WebSocket API: `$connect` (queue watchers and seat-map viewers), `$default`
+# (`subscribe_seats`) and `$disconnect`. Locally, local/ws_gateway.py delivers the same events
+# to these handlers. Pushes go through chalicelib.realtime.push (the `@connections` API).
+
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+
+
+@app.on_ws_connect()
+def ws_connect(event: Any) -> dict[str, int]:
+    return {"statusCode": ws_connections.connect(event.to_dict())}
+
+
+@app.on_ws_message()
+def ws_message(event: Any) -> dict[str, int]:
+    return {"statusCode": ws_connections.receive(event.to_dict())}
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: Any) -> dict[str, int]:
+    return {"statusCode": ws_connections.disconnect(event.to_dict())}
+
+
+# --- notifications --------------------------------------------------------------------------
+# Following venues (consent to their alerts), marketing consent, one-click unsubscribe (RFC 8058).
+# E-mails themselves are sent by functions/mailer.py and functions/reminders.py, never here.
+
+# RFC 8058 clients POST `List-Unsubscribe=One-Click` as a form.
+UNSUBSCRIBE_BODY_TYPES = [*BODY_TYPES, "multipart/form-data"]
+
+
+@route("/venues/{venue_id}/subscriptions", methods=["POST"], content_types=BODY_TYPES)
+def follow_venue(venue_id: str) -> Response:
+    request = _request()
+    principal = http.caller(request)
+    outcome = run_idempotent(
+        caller=principal.user_id,
+        route=f"subscriptions:{venue_id}",
+        key=request.headers.get("idempotency-key"),
+        body=http.json_body(request),
+        operation=lambda: {"status": 201, "body": follows.follow_venue(principal.user_id, venue_id)},
+    )
+    return _created(outcome)
+
+
+@route("/venues/{venue_id}/subscriptions", methods=["DELETE"])
+def unfollow_venue(venue_id: str) -> Response:
+    follows.unfollow_venue(http.caller(_request()).user_id, venue_id)
+    return Response(body="", status_code=204)
+
+
+@route("/me/subscriptions")
+def my_subscriptions() -> Response:
+    principal = http.caller(_request())
+    return http.json_response({"subscriptions": follows.list_subscriptions(principal.user_id)})
+
+
+@route("/me/preferences")
+def my_preferences() -> Response:
+    return http.json_response(follows.get_preferences(http.caller(_request()).user_id))
+
+
+@route("/me/preferences", methods=["PUT"], content_types=BODY_TYPES)
+def set_my_preferences() -> Response:
+    request = _request()
+    principal = http.caller(request)
+    body = parse(PreferencesUpdate, http.json_body(request))
+    consent = follows.set_marketing_consent(principal.user_id, body.marketing_consent)
+    return http.json_response(consent)
+
+
+@route("/unsubscribe", methods=["POST"], content_types=UNSUBSCRIBE_BODY_TYPES)
+def unsubscribe() -> Response:
+    return http.json_response(follows.unsubscribe(http.query_param(_request(), "token")))
+
+
+@route("/unsubscribe")
+def unsubscribe_page() -> Response:
+    """The footer link: a page with one button (a GET never unsubscribes: link scanners follow them)."""
+    return Response(
+        body=confirmation_page(http.query_param(_request(), "token")),
+        status_code=200,
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+    )
+
+
+# --- waiting room ---------------------------------------------------------------------------
+# Joining goes through SQS (functions/queue_join.py assigns arrival numbers in batches); the
+# admitter (functions/queue_admitter.py) advances the serving counters. docs/waiting-room.md.
+
+
+@route("/events/{event_id}/queue", methods=["POST"], content_types=BODY_TYPES)
+def join_queue(event_id: str) -> Response:
+    principal = http.caller(_request())
+    return http.json_response(waiting_room.join_queue(event_id, principal.user_id), status=201)
+
+
+@route("/events/{event_id}/queue/{queue_id}")
+def queue_status(event_id: str, queue_id: str) -> Response:
+    principal = http.caller(_request())
+    return http.json_response(waiting_room.queue_status(event_id, queue_id, principal.user_id))
+
+
+# --- customers' rights ----------------------------------------------------------------------
+# Recommendations, the waitlist, and the caller's personal data (export, erasure).
+
+
+@route("/events/{event_id}/recommendations")
+def event_recommendations(event_id: str) -> Response:
+    from chalicelib.catalog import recommendations
+
+    limit = http.query_param(_request(), "limit")
+    found = recommendations.recommend(event_id, limit=http.page_limit(_request()) if limit else 6)
+    return http.json_response({"events": found}, headers={"Cache-Control": "public, max-age=60"})
+
+
+@route("/events/{event_id}/waitlist", methods=["POST"], content_types=BODY_TYPES)
+def join_waitlist(event_id: str) -> Response:
+    from chalicelib.booking import waitlist
+    from chalicelib.schemas import WaitlistRequest
+
+    request = _request()
+    principal = http.caller(request)
+    raw = http.json_body(request)
+    body = parse(WaitlistRequest, raw)
+    outcome = run_idempotent(
+        caller=principal.user_id,
+        route=f"waitlist:{event_id}",
+        key=request.headers.get("idempotency-key"),
+        body=raw,
+        operation=lambda: {
+            "status": 201,
+            "body": waitlist.join_waitlist(
+                user_id=principal.user_id, event_id=event_id, quantity=body.quantity
+            ),
+        },
+    )
+    return _created(outcome)
+
+
+@route("/me/waitlist")
+def my_waitlist() -> Response:
+    from chalicelib.booking import waitlist
+
+    return http.json_response(waitlist.my_waitlist(http.caller(_request()).user_id))
+
+
+@route("/waitlist/{waitlist_id}", methods=["DELETE"])
+def leave_waitlist(waitlist_id: str) -> Response:
+    from chalicelib.booking import waitlist
+
+    waitlist.cancel_entry(waitlist_id, http.caller(_request()).user_id)
+    return Response(body="", status_code=204)

@@ -6,6 +6,7 @@ for development. Table definitions come from the PynamoDB models, so the two can
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +26,20 @@ class Resources:
     user_pool_id: str
     user_pool_client_id: str
     inventory_queue_url: str
+    notifications_secret_id: str = ""  # notifications: the unsubscribe/ticket signing key
+    # --- waiting room ---
+    join_queue_url: str = ""
+    admission_secret_id: str = ""
 
     def as_env(self) -> dict[str, str]:
         return {
             "ONSALE_USER_POOL_ID": self.user_pool_id,
             "ONSALE_USER_POOL_CLIENT_ID": self.user_pool_client_id,
             "ONSALE_INVENTORY_QUEUE_URL": self.inventory_queue_url,
+            "ONSALE_NOTIFICATIONS_SECRET_ID": self.notifications_secret_id,
+            # --- waiting room ---
+            "ONSALE_JOIN_QUEUE_URL": self.join_queue_url,
+            "ONSALE_ADMISSION_SECRET_ID": self.admission_secret_id,
         }
 
 
@@ -152,4 +161,59 @@ def provision(settings: Settings) -> Resources:
     ensure_tables()
     queue_url = ensure_queue(f"onsale-{settings.stage}-inventory")
     pool_id, client_id = ensure_user_pool(settings)
-    return Resources(user_pool_id=pool_id, user_pool_client_id=client_id, inventory_queue_url=queue_url)
+    return Resources(
+        user_pool_id=pool_id,
+        user_pool_client_id=client_id,
+        inventory_queue_url=queue_url,
+        notifications_secret_id=ensure_email(settings),
+        # --- waiting room ---
+        join_queue_url=ensure_queue(f"onsale-{settings.stage}-queue-joins"),
+        admission_secret_id=ensure_admission_secret(settings.admission_secret_id),
+    )
+
+
+# --- notifications: the sender identity and the link-signing secret ------------------------
+
+
+def ensure_email(settings: Settings) -> str:
+    """Verify the sender in SES and create the signing secret if missing; returns the secret's id.
+
+    The emulator marks an address verified at once; in an AWS account SES mails a link.
+    """
+    import secrets
+    from email.utils import parseaddr
+
+    aws.client("ses").verify_email_identity(EmailAddress=parseaddr(settings.email_from)[1])
+    manager = aws.client("secretsmanager")
+    name = f"onsale/{settings.stage}/notifications"
+    try:
+        return str(manager.describe_secret(SecretId=name)["ARN"])
+    except manager.exceptions.ResourceNotFoundException:
+        created = manager.create_secret(
+            Name=name,
+            Description="Onsale: key signing unsubscribe links and ticket codes",
+            SecretString=json.dumps({"signing_key": secrets.token_urlsafe(48)}),
+        )
+        logger.info("created secret %s", name)
+        return str(created["ARN"])
+
+
+# --- waiting room ---------------------------------------------------------------------------
+
+
+def ensure_admission_secret(name: str) -> str:
+    """The secret holding the admission-token key (a random value), created once; returns its
+    name. In AWS the stack's `AWS::SecretsManager::Secret` generates it instead."""
+    import secrets
+
+    manager = aws.client("secretsmanager")
+    try:
+        manager.describe_secret(SecretId=name)
+    except manager.exceptions.ResourceNotFoundException:
+        manager.create_secret(
+            Name=name,
+            Description="Onsale: key signing waiting-room admission tokens",
+            SecretString=secrets.token_urlsafe(48),
+        )
+        logger.info("created secret %s", name)
+    return name

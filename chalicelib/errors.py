@@ -136,3 +136,33 @@ class AdmissionRequiredError(OnsaleError):
 
 class ServiceUnavailableError(OnsaleError):
     status, code, title = 503, "service_unavailable", "We are busy; retry in a moment"
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+class InvalidUnsubscribeTokenError(OnsaleError):
+    status, code, title = 400, "invalid_unsubscribe_token", "This unsubscribe link is not valid"
+
+
+# --- customers' rights ----------------------------------------------------------------------
+
+
+class SeatsAvailableError(OnsaleError):
+    status, code, title = 409, "seats_available", "Seats are still on sale: book them instead of waiting"
+
+
+class WaitlistEntryNotFoundError(OnsaleError):
+    status, code, title = 404, "waitlist_entry_not_found", "No such waitlist entry"
+
+
+# --- waiting room ---------------------------------------------------------------------------
+
+
+class QueueNotRequiredError(OnsaleError):
+    status, code, title = 409, "queue_not_required", "This event has no waiting room: book directly"
+
+
+class QueueEntryNotFoundError(OnsaleError):
+    # `not_found`, as docs/openapi.yaml states: an unknown entry and another customer's look alike.
+    status, code, title = 404, "not_found", "No such queue entry"

@@ -229,6 +229,8 @@ class User(Model):
     email = UnicodeAttribute()
     name = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # Consent to marketing e-mail (recommendations in confirmations); absent means no.
+    marketing_consent = BooleanAttribute(null=True)
     by_email = UsersByEmail()
 
 
@@ -259,6 +261,240 @@ class IdempotencyRecord(Model):
     expiration = TTLAttribute(null=True)
 
 
+# --- notifications: sent e-mails (one item per fact) and venue subscriptions ----------------
+
+
+class SentEmailsByUser(GlobalSecondaryIndex["SentEmail"]):
+    """What was e-mailed to a customer (GDPR export; erasure)."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class SentEmail(Model):
+    """One e-mail per fact (`booking_confirmed#<booking_id>`, `reminder#<booking_id>`, ...).
+
+    Claimed with a conditional write before sending and marked `sent` after: the key is what
+    makes every e-mail go out once whatever the duplicates and retries. No address is stored:
+    recipients are resolved from the users table at send time.
+    """
+
+    class Meta:
+        table_name = "sent_emails"
+        stream: str | None = None
+
+    fact_key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    kind = (
+        UnicodeAttribute()
+    )  # booking_confirmed | booking_cancelled | reminder | venue_alert | waitlist_offer
+    status = UnicodeAttribute()  # claimed | sent | skipped
+    claim_id = UnicodeAttribute(null=True)
+    lease_expires_at = NumberAttribute(null=True)  # epoch seconds: a claim past this may be retaken
+    subject = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)  # SES message id
+    reason = UnicodeAttribute(null=True)  # why a fact was skipped (no such user, no consent...)
+    created_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+    by_user = SentEmailsByUser()
+
+
+class VenueSubscriptionsByUser(GlobalSecondaryIndex["VenueSubscription"]):
+    """The venues a customer follows (account page, export, erasure)."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class VenueSubscription(Model):
+    """A customer following a venue: their consent to that venue's new-event alerts."""
+
+    class Meta:
+        table_name = "venue_subscriptions"
+        stream: str | None = None
+
+    venue_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    subscription_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    by_user = VenueSubscriptionsByUser()
+
+
+# --- customers' rights: waitlist entries -----------------------------------------------------
+
+
+class WaitlistByEvent(GlobalSecondaryIndex["WaitlistEntry"]):
+    """An event's waitlist in arrival order (first come, first offered)."""
+
+    class Meta:
+        index_name = "by_event"
+        projection = AllProjection()
+
+    event_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class WaitlistByUser(GlobalSecondaryIndex["WaitlistEntry"]):
+    """A customer's waitlist entries (account page, export, erasure)."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class WaitlistEntry(Model):
+    """A customer waiting for seats of a sold-out event; one per customer per event.
+
+    `waitlist_id` is derived from (event, customer), so a second join finds the first entry.
+    status: waiting -> offered (a real hold `offer_hold_id` until `offer_expires_at`) ->
+    converted (checked out) | lapsed (not taken); or cancelled by the customer. Every offer
+    increments `offer_count` (the notifications engineer e-mails each new offer once).
+    """
+
+    class Meta:
+        table_name = "waitlist"
+        stream: str | None = "NEW_AND_OLD_IMAGES"  # offer e-mails
+
+    waitlist_id = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    quantity = NumberAttribute()
+    status = UnicodeAttribute(default="waiting")  # waiting | offered | converted | lapsed | cancelled
+    offer_hold_id = UnicodeAttribute(null=True)
+    offer_expires_at = NumberAttribute(null=True)  # epoch seconds
+    offer_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()  # the place in line
+    updated_at = UTCDateTimeAttribute()
+    ttl = TTLAttribute()  # housekeeping: a week after the event starts
+    by_event = WaitlistByEvent()
+    by_user = WaitlistByUser()
+
+
+class Erasure(Model):
+    """A customer who erased their account: tokens issued before `erased_at` are refused.
+
+    Holds only the opaque user id, and only as long as a token can live (TTL).
+    """
+
+    class Meta:
+        table_name = "erasures"
+        stream: str | None = None
+
+    user_id = UnicodeAttribute(hash_key=True)
+    erased_at = NumberAttribute()  # epoch seconds
+    expires_at = NumberAttribute(null=True)  # epoch seconds: no token issued before erasure lives past this
+    ttl = TTLAttribute(null=True)
+
+
+# --- realtime: WebSocket connections --------------------------------------------------------
+
+
+class ConnectionsByChannel(GlobalSecondaryIndex["Connection"]):
+    """Who listens on a channel (keys only: per-push bookkeeping never writes the index)."""
+
+    class Meta:
+        index_name = "by_channel"
+        projection = KeysOnlyProjection()
+
+    channel = UnicodeAttribute(hash_key=True)
+    connection_id = UnicodeAttribute(range_key=True)
+
+
+class Connection(Model):
+    """One WebSocket connection listening on one channel (`queue#{event_id}`, `seats#{event_id}`),
+    with what was last pushed to it there. Pacing items (`pace#...`, channel `pace`) share the table."""
+
+    class Meta:
+        table_name = "connections"
+        stream: str | None = None
+
+    connection_id = UnicodeAttribute(hash_key=True)
+    channel = UnicodeAttribute(range_key=True)
+    event_id = UnicodeAttribute(null=True)
+    queue_id = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)
+    connected_at = NumberAttribute(null=True)  # epoch seconds
+    pushed_position = NumberAttribute(null=True)
+    pushed_at = NumberAttribute(null=True)
+    admitted_pushed = BooleanAttribute(null=True)
+    ttl = TTLAttribute(null=True)  # connect + 2 h: API Gateway's connection limit
+    by_channel = ConnectionsByChannel()
+
+
+# --- waiting room: entries, per-event counters, ticks ---------------------------------------
+
+
+class QueueEntriesByUser(GlobalSecondaryIndex["QueueEntry"]):
+    """A customer's queue entries (export, erasure)."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class QueueEntry(Model):
+    """A customer's place in an event's waiting room: cohort and arrival number."""
+
+    class Meta:
+        table_name = "queue_entries"
+        stream: str | None = None
+
+    queue_id = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    cohort = UnicodeAttribute()
+    arrival = NumberAttribute()
+    joined_at = NumberAttribute()  # epoch seconds
+    created_at = UTCDateTimeAttribute()
+    ttl = TTLAttribute()  # a week after the event
+    by_user = QueueEntriesByUser()
+
+
+class QueueCounter(Model):
+    """An event's counters (arrivals per cohort, the serving counter); `#active` lists the events
+    the admitter ticks. Written with raw update expressions (chalicelib/waiting_room/store.py)."""
+
+    class Meta:
+        table_name = "queue_counters"
+        stream: str | None = None
+
+    event_id = UnicodeAttribute(hash_key=True)
+    pre_count = NumberAttribute(null=True)
+    post_count = NumberAttribute(null=True)
+    frozen_pre = NumberAttribute(null=True)
+    serving = NumberAttribute(null=True)
+    ticked_at = NumberAttribute(null=True)
+    listed = BooleanAttribute(null=True)
+    event_ids = UnicodeSetAttribute(null=True)
+
+
+class QueueTick(Model):
+    """When places up to `serving` were admitted (`at`, epoch seconds)."""
+
+    class Meta:
+        table_name = "queue_ticks"
+        stream: str | None = None
+
+    event_id = UnicodeAttribute(hash_key=True)
+    serving = NumberAttribute(range_key=True)
+    at = NumberAttribute()
+    ttl = TTLAttribute()  # a day after the admission window
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     Venue,
     Event,
@@ -269,6 +505,14 @@ ALL_MODELS: tuple[type[Model], ...] = (
     User,
     Payment,
     IdempotencyRecord,
+    SentEmail,
+    VenueSubscription,
+    WaitlistEntry,  # customers' rights
+    Erasure,  # customers' rights
+    Connection,  # realtime
+    QueueEntry,  # waiting room
+    QueueCounter,  # waiting room
+    QueueTick,  # waiting room
 )
 
 

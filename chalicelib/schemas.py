@@ -39,6 +39,8 @@ class SignupRequest(Strict):
     email: Email
     password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
     name: Text
+    # Consent to marketing e-mail (notifications); optional, and no unless given.
+    marketing_consent: bool = False
 
 
 class LoginRequest(Strict):
@@ -172,6 +174,13 @@ class EventPatch(Strict):
         return data
 
 
+# --- notifications ---------------------------------------------------------------------------
+
+
+class PreferencesUpdate(Strict):
+    marketing_consent: bool
+
+
 def slugify(name: str) -> str:
     """The key-safe form of a section or row name: letters and digits, upper case."""
     return re.sub(r"[^A-Za-z0-9]", "", name).upper()
@@ -196,3 +205,11 @@ def parse(model: type[M], body: Any) -> M:
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         raise InvalidRequestError(detail, errors=errors) from None
+
+
+# --- customers' rights ----------------------------------------------------------------------
+
+
+class WaitlistRequest(Strict):
+    # The event's max_per_order is checked by the waitlist service (it differs per event).
+    quantity: int = Field(ge=1, le=50)

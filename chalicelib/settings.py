@@ -33,6 +33,39 @@ class Settings:
     # (API Gateway's `@connections` management API; locally the gateway of `make run`).
     websocket_url: str
     websocket_management_endpoint: str
+    # --- notifications (e-mail through SES) ---
+    # The From address (an address of a verified SES identity) and the SES configuration set.
+    email_from: str
+    email_configuration_set: str
+    # Where links in e-mails point: the web app, and the API (one-click unsubscribe).
+    web_url: str
+    api_url: str
+    unsubscribe_mailto: str
+    # Secrets Manager secret holding the unsubscribe-token signing key.
+    notifications_secret_id: str
+    # A claimed e-mail whose sender vanished may be claimed again after this long.
+    notification_lease_seconds: int
+    # Reminders go out this long before an event; the local stack checks every few seconds.
+    reminder_window_hours: float
+    reminder_interval_seconds: float
+    # --- customers' rights (waitlist, recommendations, personal data) ---
+    # How long a waitlist offer's hold lasts, and how often offers are checked for expiry.
+    waitlist_offer_seconds: int
+    waitlist_sweep_seconds: float
+    # How long a warm Lambda reuses an event's recommendations.
+    recommendations_cache_seconds: float
+
+    # --- waiting room ---
+    # The SQS queue of join requests, and the Secrets Manager secret (name or ARN) holding the
+    # admission-token signing key (which also keys each event's pre-open permutation).
+    join_queue_url: str
+    admission_secret_id: str
+    # How long an admission lasts (its token's lifetime); a place unused for longer is expired.
+    admission_window_seconds: int
+    # After the onsale opens, how long the admitter waits for in-flight pre-open joins before it
+    # fixes the pre-open pool, and how often it advances the serving counters.
+    queue_freeze_grace_seconds: float
+    admitter_tick_seconds: float
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}{short_name}"
@@ -71,6 +104,26 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         cache_ttl_seconds=float(source.get("ONSALE_CACHE_TTL_SECONDS", "2")),
         websocket_url=source.get("ONSALE_WEBSOCKET_URL", ""),
         websocket_management_endpoint=source.get("ONSALE_WEBSOCKET_MANAGEMENT_ENDPOINT", ""),
+        # --- notifications ---
+        email_from=source.get("ONSALE_EMAIL_FROM") or "Onsale <no-reply@onsale.local>",
+        email_configuration_set=source.get("ONSALE_EMAIL_CONFIGURATION_SET", ""),
+        web_url=(source.get("ONSALE_WEB_URL") or "http://127.0.0.1:8080").rstrip("/"),
+        api_url=(source.get("ONSALE_API_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        unsubscribe_mailto=source.get("ONSALE_UNSUBSCRIBE_MAILTO") or "unsubscribe@onsale.local",
+        notifications_secret_id=source.get("ONSALE_NOTIFICATIONS_SECRET_ID", ""),
+        notification_lease_seconds=int(source.get("ONSALE_NOTIFICATION_LEASE_SECONDS", "120")),
+        reminder_window_hours=float(source.get("ONSALE_REMINDER_WINDOW_HOURS", "24")),
+        reminder_interval_seconds=float(source.get("ONSALE_REMINDER_INTERVAL_SECONDS", "5")),
+        # --- customers' rights ---
+        waitlist_offer_seconds=int(source.get("ONSALE_WAITLIST_OFFER_SECONDS", "1800")),
+        waitlist_sweep_seconds=float(source.get("ONSALE_WAITLIST_SWEEP_SECONDS", "2")),
+        recommendations_cache_seconds=float(source.get("ONSALE_RECOMMENDATIONS_CACHE_SECONDS", "60")),
+        # --- waiting room ---
+        join_queue_url=source.get("ONSALE_JOIN_QUEUE_URL", ""),
+        admission_secret_id=source.get("ONSALE_ADMISSION_SECRET_ID") or f"onsale-{stage}-admission-tokens",
+        admission_window_seconds=int(source.get("ONSALE_ADMISSION_WINDOW_SECONDS", "600")),
+        queue_freeze_grace_seconds=float(source.get("ONSALE_QUEUE_FREEZE_GRACE_SECONDS", "5")),
+        admitter_tick_seconds=float(source.get("ONSALE_ADMITTER_TICK_SECONDS", "1")),
     )
 
 

@@ -98,17 +98,18 @@ output() {
 }
 
 API_URL=$(output ApiUrl)
+WS_URL=$(output WebsocketUrl)
 WEB_BUCKET=$(output WebBucketName)
 DISTRIBUTION=$(output WebDistributionId)
 
-# 3. The web app, reading its API address from config.js.
-"$PY" - "$API_URL" "$BUILD/config.js" <<'PYTHON'
+# 3. The web app, reading its API and WebSocket addresses from config.js.
+"$PY" - "$API_URL" "$WS_URL" "$BUILD/config.js" <<'PYTHON'
 import json, sys
 
-api_url, path = sys.argv[1], sys.argv[2]
+api_url, ws_url, path = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(path, "w") as out:
     out.write("// Written by infrastructure/deploy.sh from the stack outputs.\n")
-    out.write(f"window.ONSALE_CONFIG = {{ apiUrl: {json.dumps(api_url)} }};\n")
+    out.write(f"window.ONSALE_CONFIG = {{ apiUrl: {json.dumps(api_url)}, wsUrl: {json.dumps(ws_url)} }};\n")
 PYTHON
 aws s3 sync "$ROOT/web/" "s3://$WEB_BUCKET/" --delete \
   --exclude "config.js" --exclude ".*" --exclude "*/.*" \

@@ -52,6 +52,10 @@ EXPECTED_IN_ZIP = (
     "functions/provision_inventory.py",
     "functions/seat_stream.py",
     "functions/search_indexer.py",
+    "functions/seat_push.py",  # realtime
+    "functions/mailer.py",  # notifications
+    "functions/reminders.py",
+    "chalicelib/notifications/templates/booking_confirmed.html",
     "infrastructure/opensearch/events-index.json",
 )
 

@@ -49,6 +49,7 @@ def launched_stack(
             "ONSALE_EMULATOR_PORT": str(free_port()),
             "ONSALE_WEB_PORT": str(free_port()),
             "ONSALE_WS_PORT": str(free_port()),
+            "ONSALE_WS_MANAGEMENT_PORT": str(free_port()),  # the gateway's @connections API
             "ONSALE_STATE_DIR": str(state_dir),
             "ONSALE_ADMIN_EMAIL": "admin@onsale.test",
             "ONSALE_ADMIN_PASSWORD": "admin-password-123",

@@ -64,10 +64,15 @@ class StreamPoller(threading.Thread):
         stop: threading.Event,
         batch_size: int = 500,
         start_at: str = "TRIM_HORIZON",
+        batching_window: float = 0.0,
     ):
         super().__init__(daemon=True, name=f"stream:{table}")
         self.table, self.handler, self.stop, self.batch_size = table, handler, stop, batch_size
         self.start_at = start_at
+        # Like `MaximumBatchingWindowInSeconds`: gather records this long before invoking.
+        self.batching_window = batching_window
+        self._buffer: list[dict[str, Any]] = []
+        self._buffered_since = 0.0
 
     def run(self) -> None:
         streams = aws.client("dynamodbstreams")
@@ -88,13 +93,27 @@ class StreamPoller(threading.Thread):
                     records = page.get("Records", [])
                     if records:
                         busy = True
-                        self._deliver(records)
+                        self._collect(records)
                     iterators[shard_id] = page["NextShardIterator"]
+                self._flush_due()
                 if not busy:
                     time.sleep(0.2)
             except Exception:
                 logger.exception("stream poller failed; retrying")
                 time.sleep(1)
+
+    def _collect(self, records: list[dict[str, Any]]) -> None:
+        if self.batching_window <= 0:
+            self._deliver(records)
+            return
+        if not self._buffer:
+            self._buffered_since = time.monotonic()
+        self._buffer.extend(records)
+
+    def _flush_due(self) -> None:
+        if self._buffer and time.monotonic() - self._buffered_since >= self.batching_window:
+            records, self._buffer = self._buffer, []
+            self._deliver(records)
 
     def _deliver(self, records: list[dict[str, Any]]) -> None:
         # Retry the batch until the handler accepts it, as Lambda does for a stream shard.

@@ -27,15 +27,18 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
 
 
-def serve_web(port: int, api_url: str) -> http.server.ThreadingHTTPServer:
+def serve_web(port: int, api_url: str, ws_url: str = "") -> http.server.ThreadingHTTPServer:
     """Serve `web/` as S3 + CloudFront would, with `config.js` naming this stack's API."""
-    config = f"window.ONSALE_CONFIG = {{apiUrl: {api_url!r}}};\n".encode()
+    config = f"window.ONSALE_CONFIG = {{apiUrl: {api_url!r}, wsUrl: {ws_url!r}}};\n".encode()
 
     class QuietHandler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
 
         def do_GET(self) -> None:
+            if self.path.split("?")[0] == "/outbox.json":  # notifications: the developer outbox
+                self._send_outbox()
+                return
             if self.path.split("?")[0] == "/config.js":
                 self.send_response(200)
                 self.send_header("Content-Type", "application/javascript")
@@ -45,6 +48,25 @@ def serve_web(port: int, api_url: str) -> http.server.ThreadingHTTPServer:
                 self.wfile.write(config)
                 return
             super().do_GET()
+
+        def _send_outbox(self) -> None:
+            """The emulator's sent mail, decoded (local/outbox.py), for web/outbox.html."""
+            import json
+
+            from local.outbox import fetch_sent_mail
+
+            try:
+                body = json.dumps({"emails": fetch_sent_mail(os.environ["ONSALE_AWS_ENDPOINT"])}).encode()
+                status = 200
+            except Exception as exc:  # the emulator is starting or gone: say so, do not crash
+                body = json.dumps({"emails": [], "error": type(exc).__name__}).encode()
+                status = 503
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
     handler = functools.partial(QuietHandler, directory=str(ROOT / "web"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -88,6 +110,17 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     os.environ.pop("AWS_PROFILE", None)
+    # --- websockets: the gateway's addresses, known to the API before it starts (queue joins
+    # answer with `websocket_url`) and to every pusher in this process.
+    ws_port = _env_int("ONSALE_WS_PORT", 8001)
+    ws_management_port = _env_int("ONSALE_WS_MANAGEMENT_PORT", 8002)
+    from local.ws_gateway import STAGE as WS_STAGE
+
+    os.environ["ONSALE_WEBSOCKET_URL"] = f"ws://127.0.0.1:{ws_port}"
+    os.environ["ONSALE_WEBSOCKET_MANAGEMENT_ENDPOINT"] = f"http://127.0.0.1:{ws_management_port}/{WS_STAGE}"
+    # --- notifications: links in e-mails point at this stack's web app and API.
+    os.environ["ONSALE_WEB_URL"] = f"http://127.0.0.1:{web_port}"
+    os.environ["ONSALE_API_URL"] = f"http://127.0.0.1:{api_port}"
     children: list[subprocess.Popen[bytes]] = []
     stop = threading.Event()
 
@@ -147,12 +180,14 @@ def main(argv: list[str] | None = None) -> int:
                 stderr=subprocess.STDOUT,
             )
         )
+        start_websocket_gateway(ws_port, ws_management_port)
         start_inventory_poller(stop)
         start_search_indexer(stop)
+        start_waiting_room(stop)  # waiting room: join-queue consumer and admitter
         if args.no_seed:
             start_stream_pollers(stop, "TRIM_HORIZON")
         if not args.no_web:
-            serve_web(web_port, f"http://127.0.0.1:{api_port}")
+            serve_web(web_port, f"http://127.0.0.1:{api_port}", os.environ["ONSALE_WEBSOCKET_URL"])
         if not args.no_seed:
             from local.seed import seed_demo_catalogue
 
@@ -163,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
             wait_for_inventory()
             start_stream_pollers(stop, "LATEST")
         print(f"Onsale API        http://127.0.0.1:{api_port}", flush=True)
+        print(
+            f"WebSocket API     {os.environ['ONSALE_WEBSOCKET_URL']}"
+            f"  (@connections: {os.environ['ONSALE_WEBSOCKET_MANAGEMENT_ENDPOINT']})",
+            flush=True,
+        )
         if not args.no_web:
             print(f"Onsale web app    http://127.0.0.1:{web_port}", flush=True)
         mail = f"{endpoint}/_aws/ses" if use_localstack else f"{endpoint}/moto-api/data.json"
@@ -200,12 +240,93 @@ def start_search_indexer(stop: threading.Event) -> None:
     StreamPoller(table_name(Event), search_indexer.handler, stop, start_at="TRIM_HORIZON").start()
 
 
+# --- waiting room ---------------------------------------------------------------------------
+
+
+def start_waiting_room(stop: threading.Event) -> None:
+    """The join-queue consumer (SQS batches of 10, as Lambda's event source mapping) and the
+    admitter, ticked every second by a thread as EventBridge + functions/queue_admitter.py do."""
+    from chalicelib.settings import get_settings
+    from functions import queue_admitter, queue_join
+    from local.pollers import SqsPoller
+
+    settings = get_settings()
+    SqsPoller(settings.join_queue_url, queue_join.handler, stop, batch_size=10).start()
+
+    def admit() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                queue_admitter.tick_once()
+            except Exception:
+                logging.getLogger("onsale.waiting_room").exception("admitter tick failed")
+            stop.wait(max(0.0, settings.admitter_tick_seconds - (time.monotonic() - started)))
+
+    threading.Thread(target=admit, daemon=True, name="queue-admitter").start()
+
+
 def start_stream_pollers(stop: threading.Event, start_at: str) -> None:
     from chalicelib.models import Seat, table_name
     from functions import seat_stream
     from local.pollers import StreamPoller
 
     StreamPoller(table_name(Seat), seat_stream.handler, stop, start_at=start_at).start()
+    start_mailers(stop, start_at)
+    start_seat_push_poller(stop, start_at)
+    start_waitlist_offers(stop, start_at)  # customers' rights
+
+
+def start_seat_push_poller(stop: threading.Event, start_at: str) -> None:
+    """Live seat maps: the seats stream's second consumer, batched over a second as the
+    template's `MaximumBatchingWindowInSeconds: 1` batches it in AWS."""
+    from chalicelib.models import Seat, table_name
+    from functions import seat_push
+    from local.pollers import StreamPoller
+
+    StreamPoller(table_name(Seat), seat_push.handler, stop, start_at=start_at, batching_window=1.0).start()
+
+
+def start_websocket_gateway(port: int, management_port: int) -> None:
+    """API Gateway's WebSocket API for this stack: the app's own websocket handlers behind it."""
+    from app import app
+    from local.ws_gateway import WebSocketGateway, chalice_handlers
+
+    WebSocketGateway(chalice_handlers(app), port=port, management_port=management_port).start()
+
+
+# --- notifications: the mailers (stream consumers) and the reminder schedule ----------------
+
+
+def start_mailers(stop: threading.Event, start_at: str) -> None:
+    """E-mail consumers of the bookings, events and waitlist streams, as the template's event
+    source mappings feed them in AWS, and the reminder schedule (EventBridge there)."""
+    from chalicelib.models import ALL_MODELS, Booking, Event, WaitlistEntry, table_name
+    from chalicelib.settings import get_settings
+    from functions import mailer
+    from local.pollers import StreamPoller
+
+    consumers = [(Booking, mailer.bookings_handler), (Event, mailer.events_handler)]
+    if WaitlistEntry in ALL_MODELS:
+        consumers.append((WaitlistEntry, mailer.waitlist_handler))
+    for model, handler in consumers:
+        StreamPoller(table_name(model), handler, stop, batch_size=100, start_at=start_at).start()
+    start_reminder_loop(stop, get_settings().reminder_interval_seconds)
+
+
+def start_reminder_loop(stop: threading.Event, interval: float) -> None:
+    """`functions/reminders.py` every `interval` seconds, as EventBridge calls it every 15 minutes."""
+    from functions import reminders
+
+    def run() -> None:
+        while not stop.wait(interval):
+            try:
+                counts = reminders.handler({}, None)
+                if counts:
+                    logging.getLogger("onsale.reminders").info("reminder run: %s", counts)
+            except Exception as exc:  # the next run tries again
+                logging.getLogger("onsale.reminders").error("reminder run failed: %s", type(exc).__name__)
+
+    threading.Thread(target=run, daemon=True, name="reminders").start()
 
 
 def wait_for_inventory(timeout: float = 240.0) -> None:
@@ -224,6 +345,32 @@ def wait_for_inventory(timeout: float = 240.0) -> None:
         if pending == 0:
             return
         time.sleep(1)
+
+
+# --- customers' rights: waitlist offers ------------------------------------------------------
+
+
+def start_waitlist_offers(stop: threading.Event, start_at: str) -> None:
+    """Waitlist offers from the bookings stream (cancellations), and the sweep for expired
+    holds and offers every `waitlist_sweep_seconds`, as EventBridge calls it every minute."""
+    from chalicelib.models import Booking, table_name
+    from chalicelib.settings import get_settings
+    from functions import waitlist_offers
+    from local.pollers import StreamPoller
+
+    StreamPoller(
+        table_name(Booking), waitlist_offers.handler, stop, batch_size=100, start_at=start_at
+    ).start()
+    interval = get_settings().waitlist_sweep_seconds
+
+    def sweep() -> None:
+        while not stop.wait(interval):
+            try:
+                waitlist_offers.handler({"source": "onsale.local", "detail-type": "Scheduled Event"}, None)
+            except Exception as exc:  # the next run tries again
+                logging.getLogger("onsale.waitlist").error("waitlist sweep failed: %s", type(exc).__name__)
+
+    threading.Thread(target=sweep, daemon=True, name="waitlist-sweep").start()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 api_url=launched.url("ONSALE_API_PORT"),
                 emulator_url=launched.url("ONSALE_EMULATOR_PORT"),
                 web_url=launched.url("ONSALE_WEB_PORT"),
+                ws_url=f"ws://127.0.0.1:{launched.env['ONSALE_WS_PORT']}",
+                ws_management_url=f"{launched.url('ONSALE_WS_MANAGEMENT_PORT')}/local",
                 admin_email=launched.env["ONSALE_ADMIN_EMAIL"],
                 admin_password=launched.env["ONSALE_ADMIN_PASSWORD"],
                 state_dir=state,

@@ -24,6 +24,8 @@ class Stack:
     admin_password: str
     state_dir: Path
     web_url: str = ""
+    ws_url: str = ""  # the WebSocket API (`ws://...`)
+    ws_management_url: str = ""  # its `@connections` management endpoint
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Api:
         description: str = "A test event",
         category: str = "concerts",
         performers: list[str] | None = None,
+        admit_per_minute: int = 600,
     ) -> str:
         now = datetime.now(UTC)
         body = {
@@ -125,7 +128,7 @@ class Api:
                 "hold_seconds": hold_seconds,
                 "max_per_order": max_per_order,
                 "queue_required": queue_required,
-                "admit_per_minute": 600,
+                "admit_per_minute": admit_per_minute,
             },
         }
         response = self.call("POST", "/admin/events", self.admin, json=body)
@@ -157,3 +160,52 @@ class Api:
         event_id = self.create_event(venue_id, **kwargs)
         seats = self.call("GET", f"/events/{event_id}/seats").json()["seats"]
         return event_id, [s["seat_id"] for s in seats]
+
+    # --- waiting room -------------------------------------------------------------------------
+
+    def join_queue(self, user: User, event_id: str) -> dict[str, Any]:
+        """Join the event's waiting room (201) and return the body."""
+        response = self.call("POST", f"/events/{event_id}/queue", user)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def queue_status(self, user: User, event_id: str, queue_id: str) -> dict[str, Any]:
+        response = self.call("GET", f"/events/{event_id}/queue/{queue_id}", user)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait_for_admission(
+        self, user: User, event_id: str, queue_id: str, timeout: float = 120
+    ) -> dict[str, Any]:
+        """Poll the queue entry (as a client without a socket would) until its turn comes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.queue_status(user, event_id, queue_id)
+            if status["status"] != "waiting":
+                return status
+            assert time.monotonic() < deadline, f"not admitted in time: {status}"
+            time.sleep(0.5)
+
+
+# --- notifications: the e-mails the emulator's SES sent (decoded by local/outbox.py) ------------
+
+
+def sent_emails(stack: Stack, to: str | None = None) -> list[dict[str, Any]]:
+    """Every e-mail the stack sent (newest first), or those to one address."""
+    from local.outbox import fetch_sent_mail
+
+    found = fetch_sent_mail(stack.emulator_url)
+    return [m for m in found if to is None or to in m["to"]]
+
+
+def wait_for_emails(
+    stack: Stack, to: str, subject: str, count: int = 1, timeout: float = 60
+) -> list[dict[str, Any]]:
+    """Wait until at least `count` e-mails to `to` whose subject contains `subject` were sent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in sent_emails(stack, to) if subject in m["subject"]]
+        if len(found) >= count:
+            return found
+        assert time.monotonic() < deadline, f"{count} e-mail(s) '{subject}' to {to} not sent in time"
+        time.sleep(0.5)

@@ -26,7 +26,14 @@ def _error_code(exc: ClientError) -> str:
 
 
 def sign_up(
-    *, email: str, password: str, name: str, settings: Settings, cognito: Any = None, db: Any = None
+    *,
+    email: str,
+    password: str,
+    name: str,
+    settings: Settings,
+    cognito: Any = None,
+    db: Any = None,
+    marketing_consent: bool = False,
 ) -> str:
     """Create an account and its profile; return the user id (the pool's `sub`)."""
     cognito = cognito or aws.cognito()
@@ -50,6 +57,8 @@ def sign_up(
         raise ServiceUnavailableError() from exc
     user_id = str(result["UserSub"])
     user = User(user_id=user_id, email=email, name=name, created_at=datetime.now(UTC))
+    if marketing_consent:  # notifications: recorded only when given
+        user.marketing_consent = True
     db.put_item(TableName=table_name(User), Item=user.serialize())
     return user_id
 

@@ -47,7 +47,10 @@ EXPECTED_TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "holds": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},  # booking/
         "bookings": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},  # booking/checkout.py
         "bookings/index/by_user": {"dynamodb:Query"},  # list_bookings
-        "users": {"dynamodb:PutItem"},  # identity/accounts.sign_up
+        "users": {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"},  # sign_up; consent
+        # notifications/subscriptions.py: follow, unfollow, unsubscribe; my subscriptions
+        "venue_subscriptions": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+        "venue_subscriptions/index/by_user": {"dynamodb:Query"},
         "idempotency": {  # Powertools DynamoDBPersistenceLayer
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -55,6 +58,11 @@ EXPECTED_TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
             "dynamodb:DeleteItem",
         },
         "payments": {"dynamodb:PutItem", "dynamodb:UpdateItem"},  # payments/local.py (PaymentProvider=local)
+        # customers' rights: recommendations, waitlist (booking/waitlist.py)
+        "bookings/index/by_event": {"dynamodb:Query"},
+        "waitlist": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+        "waitlist/index/by_event": {"dynamodb:Query"},
+        "waitlist/index/by_user": {"dynamodb:Query"},
     },
     "ProvisionInventoryRole": {
         "events": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
@@ -79,12 +87,103 @@ EXPECTED_TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         },
     },
     "SearchAdminRole": {},
+    # realtime (chalicelib/realtime/)
+    "WebsocketConnectRole": {
+        "connections": {"dynamodb:PutItem"},  # connections.connect
+        "events": {"dynamodb:GetItem"},  # the viewer's event exists (cached_event)
+    },
+    "WebsocketMessageRole": {
+        "connections": {"dynamodb:PutItem"},  # connections.receive (subscribe_seats)
+        "events": {"dynamodb:GetItem"},
+    },
+    "WebsocketDisconnectRole": {
+        "connections": {"dynamodb:Query", "dynamodb:DeleteItem"},  # connections.disconnect
+    },
+    "SeatPushRole": {
+        "seats/stream": {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+        "events": {"dynamodb:GetItem"},  # section names
+        "connections": {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},  # pacing, purge
+        "connections/index/by_channel": {"dynamodb:Query"},  # an event's viewers
+    },
 }
+# notifications (chalicelib/notifications/): what every mailer needs to send exactly once
+_SENDING = {
+    "sent_emails": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},  # ledger.py
+    "users": {"dynamodb:GetItem"},  # recipients.resolve
+    "erasures": {"dynamodb:GetItem"},  # recipients.resolve: erased customers get nothing
+    "events": {"dynamodb:GetItem"},  # postman: the event's name, date and venue
+}
+_STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+EXPECTED_TABLE_ACCESS.update(
+    {
+        "BookingMailerRole": {
+            **_SENDING,
+            "bookings/stream": _STREAM_READ,
+            # recommendations in confirmations (catalog/recommendations.py), consent only
+            "bookings/index/by_event": {"dynamodb:Query"},
+            "bookings/index/by_user": {"dynamodb:Query"},
+            "availability": {"dynamodb:Query"},
+        },
+        "VenueAlertRole": {
+            **_SENDING,
+            "events/stream": _STREAM_READ,
+            "venue_subscriptions": {"dynamodb:Query", "dynamodb:GetItem"},  # followers; still following
+        },
+        "WaitlistMailerRole": {**_SENDING, "waitlist/stream": _STREAM_READ},
+        "RemindersRole": {
+            **_SENDING,
+            "events": {"dynamodb:GetItem", "dynamodb:Scan"},  # reminders.events_starting_between
+            "bookings/index/by_event": {"dynamodb:Query"},  # reminders.confirmed_bookings
+        },
+    }
+)
+# waiting room (chalicelib/waiting_room/)
+EXPECTED_TABLE_ACCESS["ApiFunctionRole"].update(
+    {
+        "queue_entries": {"dynamodb:BatchGetItem"},  # queue.join_queue, queue_status
+        "queue_counters": {"dynamodb:GetItem"},  # the event's counters
+        "queue_ticks": {"dynamodb:Query"},  # admission times
+    }
+)
+EXPECTED_TABLE_ACCESS.update(
+    {
+        "QueueJoinRole": {
+            "queue_entries": {"dynamodb:BatchGetItem", "dynamodb:PutItem"},  # intake.record_joins
+            "queue_counters": {"dynamodb:UpdateItem"},  # one ADD per batch; the active list
+        },
+        "QueueAdmitterRole": {
+            "events": {"dynamodb:GetItem"},  # cached_event
+            "queue_counters": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"},
+            "queue_ticks": {"dynamodb:PutItem", "dynamodb:Query"},  # store.advance, admission_times
+            "queue_entries": {"dynamodb:BatchGetItem"},  # queue_statuses for the pusher
+            # realtime.push_queue_updates (the notify_queue hook)
+            "connections": {
+                "dynamodb:BatchGetItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:Query",
+                "dynamodb:DeleteItem",
+            },
+            "connections/index/by_channel": {"dynamodb:Query"},
+        },
+    }
+)
 FUNCTION_ROLES = {
     "APIHandler": "ApiFunctionRole",
     "ProvisionInventoryFunction": "ProvisionInventoryRole",
     "SeatStreamFunction": "SeatStreamRole",
     "SearchIndexerFunction": "SearchIndexerRole",
+    "WebsocketConnect": "WebsocketConnectRole",  # realtime
+    "WebsocketMessage": "WebsocketMessageRole",
+    "WebsocketDisconnect": "WebsocketDisconnectRole",
+    "SeatPushFunction": "SeatPushRole",
+    # notifications
+    "BookingMailerFunction": "BookingMailerRole",
+    "VenueAlertFunction": "VenueAlertRole",
+    "WaitlistMailerFunction": "WaitlistMailerRole",
+    "RemindersFunction": "RemindersRole",
+    # waiting room
+    "QueueJoinFunction": "QueueJoinRole",
+    "QueueAdmitterFunction": "QueueAdmitterRole",
 }
 
 
