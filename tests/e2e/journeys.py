@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -15,6 +17,7 @@ from tests.e2e.browser import SCREENSHOTS
 from tests.support import Api, User
 
 PASSWORD = "correct-horse-9"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -138,3 +141,45 @@ def eventually_seat_statuses(
             break
         time.sleep(0.3)
     return statuses
+
+
+# --- onsale day and after the purchase ---------------------------------------------------------
+
+
+def create_queued_show(
+    api: Api,
+    *,
+    opens_in: timedelta,
+    admit_per_minute: int,
+    name: str = "",
+    sections: list[dict[str, Any]] | None = None,
+) -> ShowEvent:
+    """An event behind the waiting room, opening in `opens_in` and admitting slowly."""
+    name = name or f"Queued Show {uuid.uuid4().hex[:6]}"
+    venue_id = api.create_venue(sections or [floor_section()], name=f"{name} Arena")
+    event_id = api.create_event(
+        venue_id,
+        name=name,
+        description="A hot onsale with a waiting room.",
+        queue_required=True,
+        opens_in=opens_in,
+        admit_per_minute=admit_per_minute,
+    )
+    seats = api.call("GET", f"/events/{event_id}/seats").json()["seats"]
+    return ShowEvent(event_id=event_id, name=name, seat_ids=[s["seat_id"] for s in seats])
+
+
+def seat_id(show: ShowEvent, row: str, number: int) -> str:
+    """The id of seat `row`-`number` (ids end with `-<row>-<number>`)."""
+    return next(s for s in show.seat_ids if s.endswith(f"-{row}-{number}"))
+
+
+def eventually(check: Callable[[], T | None], what: str, timeout: float = 60, every: float = 0.5) -> T:
+    """Poll `check` until it returns something truthy (eventually consistent reads)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(every)

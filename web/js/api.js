@@ -27,7 +27,8 @@ export function uuid() {
 
 /**
  * Call the API. Options: body (JSON), query (object; empty values dropped), auth (send the
- * bearer token), idempotencyKey, signal, fresh (skip the HTTP cache).
+ * bearer token), idempotencyKey, headers (extra request headers, e.g. X-Admission-Token), signal,
+ * fresh (skip the HTTP cache).
  */
 export async function api(method, path, options = {}) {
   const { body, query, auth = false, idempotencyKey, signal, fresh = false } = options;
@@ -38,6 +39,9 @@ export async function api(method, path, options = {}) {
   const headers = { Accept: "application/json, application/problem+json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  for (const [name, value] of Object.entries(options.headers || {})) {
+    if (value) headers[name] = value;
+  }
   if (auth) {
     const token = session.token();
     if (!token) throw new ApiError(401, { code: "unauthorized", detail: "Log in to continue." });

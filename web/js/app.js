@@ -1,18 +1,24 @@
 // Onsale's customer web app: routes, the header's account area, and the skip link.
 
-import { h } from "./dom.js";
+import { h, icon } from "./dom.js";
+import { accountPage } from "./pages/account.js";
 import { bookingPage } from "./pages/booking.js";
 import { bookingsPage } from "./pages/bookings.js";
 import { eventPage } from "./pages/event.js";
 import { holdPage } from "./pages/hold.js";
 import { loginPage, signupPage } from "./pages/auth.js";
+import { queuePage } from "./pages/queue.js";
 import { searchPage } from "./pages/search.js";
-import { navigate, route, setFlash, start } from "./router.js";
+import { venuePage } from "./pages/venue.js";
+import { navigate, parseHash, route, setFlash, start } from "./router.js";
 import { session } from "./session.js";
 import { announce } from "./dom.js";
 
 route("/", searchPage);
 route("/events/:id", eventPage);
+route("/events/:id/queue", queuePage);
+route("/venues/:id", venuePage);
+route("/account", accountPage);
 route("/holds/:id", holdPage);
 route("/bookings/:id", bookingPage);
 route("/me/bookings", bookingsPage);
@@ -24,7 +30,12 @@ function renderAccount() {
   const current = session.current();
   if (current) {
     area.replaceChildren(
-      h("span", { class: "account-email", title: current.email }, current.email),
+      h(
+        "a",
+        { class: "account-email", href: "#/account", title: `Your account (${current.email})`, dataset: { nav: "account" } },
+        icon("user", { size: 16 }),
+        h("span", { class: "account-email-text" }, current.email),
+      ),
       h(
         "button",
         {
@@ -46,12 +57,14 @@ function renderAccount() {
       h("a", { class: "button button-primary button-small", href: "#/signup" }, "Sign up"),
     );
   }
+  markCurrentNav(parseHash().path);
 }
 
 function markCurrentNav(path) {
   for (const link of document.querySelectorAll("[data-nav]")) {
     const active =
-      (link.dataset.nav === "search" && (path === "/" || path.startsWith("/events"))) ||
+      (link.dataset.nav === "search" && (path === "/" || path.startsWith("/events") || path.startsWith("/venues"))) ||
+      (link.dataset.nav === "account" && path === "/account") ||
       (link.dataset.nav === "bookings" && (path.startsWith("/me/bookings") || path.startsWith("/bookings")));
     if (active) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");

@@ -145,12 +145,20 @@ export function signupPage(ctx) {
     { type: "submit", class: "button button-primary button-block" },
     "Create account",
   );
+  // Marketing e-mail needs consent: an unticked box, never a pre-ticked one.
+  const consent = h("input", { type: "checkbox", id: "signup-consent", name: "marketing_consent" });
   const form = h(
     "form",
     { novalidate: true, class: "stack" },
     name.wrapper,
     email.wrapper,
     password.wrapper,
+    h(
+      "div",
+      { class: "check-field" },
+      consent,
+      h("label", { for: "signup-consent" }, "E-mail me recommendations and news (optional — you can change this any time on your account page)"),
+    ),
     submit,
   );
   const box = authShell(
@@ -167,7 +175,12 @@ export function signupPage(ctx) {
     busy(submit, true, "Creating account…");
     try {
       await api("POST", "/auth/signup", {
-        body: { email: email.input.value.trim(), password: password.input.value, name: name.input.value.trim() },
+        body: {
+          email: email.input.value.trim(),
+          password: password.input.value,
+          name: name.input.value.trim(),
+          ...(consent.checked ? { marketing_consent: true } : {}),
+        },
       });
       await logIn(email.input.value, password.input.value);
       announce("Your account is ready and you're logged in.");

@@ -9,9 +9,24 @@ import { rememberSeats, seatLabel, spokenSeat } from "../seats.js";
 import { SeatMap } from "../seatmap.js";
 import { session } from "../session.js";
 import { backLink, loading, pageError, requireLogin, statusPill } from "../ui.js";
+import { followControl } from "../follow.js";
+import { configuredWsUrl, LiveSocket, withParams } from "../live.js";
+import { admissionFor, admissionLapsed, admissionLeftPhrase, forgetAdmission } from "../waitroom.js";
+import { waitlistCard } from "../waitlist.js";
 import { pendingHold, rememberHold } from "./hold.js";
+import { queuePath } from "./queue.js";
+import { eventCard } from "./search.js";
 
 const REFRESH_MS = 5000;
+// While the live seat map's socket is open, polling is a safety net, and the way expired holds
+// show (an expiry is no write, so nothing is pushed).
+const REFRESH_LIVE_MS = 15_000;
+// Changes made between the first seat-map read and the subscription are never pushed, and the
+// seat map is eventually consistent (about a second): read again once the socket is open, and
+// once more after this long.
+const SETTLE_AFTER_OPEN_MS = 3000;
+// Seat pushes say which seats changed, not the sections' counts: those follow at most this often.
+const SUMMARY_AFTER_PUSH_MS = 3000;
 // Selections survive leaving the page (e.g. to log in) for the life of the tab.
 const selections = new Map();
 
@@ -60,6 +75,7 @@ class EventView {
     this.seatsLoaded = false;
     this.tiles = new Map();
     this.busy = false;
+    this.pushedAt = new Map(); // seat_id -> as_of (ms) of the latest live change
   }
 
   get max() {
@@ -100,6 +116,14 @@ class EventView {
           fact("pin", "Where", venue.name, h("span", { class: "muted" }, placeLine(venue))),
           fact("ticket", "Prices", priceRange(sections.map((s) => s.price)) || "—", h("span", { class: "muted" }, `Up to ${plural(this.max, "ticket")} per order`)),
         ),
+        venue.venue_id
+          ? h(
+              "div",
+              { class: "event-hero-venue" },
+              h("a", { class: "venue-link", href: `#/venues/${encodeURIComponent(venue.venue_id)}` }, `More at ${venue.name || "this venue"}`),
+              followControl(venue),
+            )
+          : null,
       ),
       flash ? notice(flash.kind, h("p", {}, flash.message)) : null,
       event.description ? h("section", { class: "about", "aria-label": "About this event" }, h("p", {}, event.description)) : null,
@@ -120,8 +144,9 @@ class EventView {
             this.mapArea,
           ),
         ),
-        h("div", { class: "event-side" }, this.#orderCard(), this.#bestAvailable(sections)),
+        h("div", { class: "event-side" }, this.soldOut ? waitlistCard(event, this.max) : null, this.#orderCard(), this.#bestAvailable(sections)),
       ),
+      this.#recommendations(),
     ]);
 
     this.map = new SeatMap({
@@ -129,6 +154,7 @@ class EventView {
       isSelected: (id) => this.selection.has(id),
       stageLabel: event.category === "sports" ? "Field" : "Stage",
     });
+    this.hadAdmission = Boolean(this.queued && this.admission);
     this.#renderStatus();
     this.#renderOrder();
 
@@ -140,10 +166,139 @@ class EventView {
     if (initial) this.openSection(initial.section, { focus: false });
     else this.mapArea.replaceChildren(h("p", { class: "map-placeholder muted" }, "Pick a section above to see its seats."));
 
+    this.lastRefresh = Date.now();
     const timer = setInterval(() => {
-      if (document.visibilityState === "visible" && !this.busy) this.refresh();
+      // Polling every few seconds, or only now and then while the live seat map is connected.
+      const gap = this.live?.isOpen ? REFRESH_LIVE_MS : REFRESH_MS;
+      if (document.visibilityState === "visible" && !this.busy && Date.now() - this.lastRefresh >= gap - 250) this.refresh();
+      this.#checkAdmission();
     }, REFRESH_MS);
     ctx.onLeave(() => clearInterval(timer));
+    this.#connectLive();
+  }
+
+  get soldOut() {
+    const onsale = this.event.onsale || {};
+    if (onsale.status === "sold_out") return true;
+    const sections = this.event.sections || [];
+    return onsale.status === "on_sale" && sections.length > 0 && sections.every((s) => Number(s.available) <= 0);
+  }
+
+  // --- the waiting room ----------------------------------------------------------------------
+
+  get queued() {
+    return Boolean(this.event.onsale?.queue_required) && ["on_sale", "scheduled"].includes(this.event.onsale?.status);
+  }
+
+  get admission() {
+    return admissionFor(this.eventId, session.current()?.email || "");
+  }
+
+  /** A queued onsale without a current admission: holding starts in the queue. */
+  get needsQueue() {
+    return this.queued && !this.admission;
+  }
+
+  #checkAdmission() {
+    if (!this.queued) return;
+    const user = session.current()?.email || "";
+    if (this.hadAdmission && !this.admission && admissionLapsed(this.eventId, user) && !this.busy) {
+      this.#admissionEnded();
+      return;
+    }
+    if (this.admission) this.hadAdmission = true;
+    this.#renderStatus();
+  }
+
+  /** The admission ran out: back to the queue page, which says so (and what happens now). */
+  #admissionEnded() {
+    forgetAdmission(this.eventId);
+    navigate(queuePath(this.eventId));
+  }
+
+  // --- live seat map ----------------------------------------------------------------------
+
+  #connectLive() {
+    const base = configuredWsUrl();
+    if (!base) return;
+    this.live = new LiveSocket(withParams(base, { event_id: this.eventId }), {
+      onMessage: (message) => this.#onLive(message),
+      onState: (state) => {
+        // Subscribed (or back from a gap): catch up with whatever changed before, then again
+        // once the eventually consistent seat map has settled.
+        if (state === "open") {
+          this.refresh({ fresh: true });
+          clearTimeout(this.settleTimer);
+          this.settleTimer = setTimeout(() => {
+            if (this.ctx.isCurrent() && !this.busy) this.refresh({ fresh: true });
+          }, SETTLE_AFTER_OPEN_MS);
+        }
+        this.mapArea.dataset.live = state;
+      },
+    }).start();
+    this.ctx.onLeave(() => {
+      this.live.stop();
+      clearTimeout(this.summaryTimer);
+      clearTimeout(this.settleTimer);
+    });
+  }
+
+  #onLive(message) {
+    if (message.type !== "seats" || (message.event_id && message.event_id !== this.eventId)) return;
+    if (message.refresh) {
+      this.refresh({ fresh: true });
+      return;
+    }
+    const changes = Array.isArray(message.changes) ? message.changes : [];
+    // Remember when each seat was pushed, so that an older (cached) seat map read cannot
+    // paint it back to what it was.
+    const asOf = Date.parse(message.as_of) || Date.now();
+    for (const change of changes) this.pushedAt.set(change.seat_id, asOf);
+    if (this.section && this.seatsLoaded) {
+      const seats = [];
+      for (const change of changes) {
+        const known = this.map.seats.get(change.seat_id);
+        if (known && change.status && known.status !== change.status) seats.push({ ...known, status: change.status });
+      }
+      if (seats.length) {
+        // One repaint for the whole message; focus stays where it is.
+        this.map.update(seats);
+        this.#dropUnavailable(seats, { quiet: false });
+      }
+    }
+    if (changes.length) this.#refreshSummarySoon();
+  }
+
+  /** The section tiles' counts after pushes, at most every few seconds. */
+  #refreshSummarySoon() {
+    if (this.summaryTimer) return;
+    this.summaryTimer = setTimeout(() => {
+      this.summaryTimer = null;
+      if (this.ctx.isCurrent() && !this.busy) this.refresh({ seats: false });
+    }, SUMMARY_AFTER_PUSH_MS);
+  }
+
+  // --- recommendations ---------------------------------------------------------------------
+
+  #recommendations() {
+    const list = h("ul", { class: "event-grid", "aria-labelledby": "recs-title" });
+    const section = h(
+      "section",
+      { class: "recommendations", "aria-labelledby": "recs-title", hidden: true },
+      h("h2", { id: "recs-title" }, "You may also like"),
+      list,
+    );
+    api("GET", `/events/${encodeURIComponent(this.eventId)}/recommendations`)
+      .then((answer) => {
+        const events = (answer?.events || []).filter((e) => e && e.event_id !== this.eventId).slice(0, 6);
+        if (!this.ctx.isCurrent() || !events.length) return;
+        list.replaceChildren(...events.map(eventCard));
+        section.hidden = false;
+      })
+      .catch(() => {
+        // Suggestions are a nicety: without them the page is complete.
+      });
+    return section;
   }
 
   selectionSections() {
@@ -256,11 +411,12 @@ class EventView {
   }
 
   /** Fresh availability for the tiles, the status and the open section (keeps focus and zoom). */
-  async refresh({ fresh = false } = {}) {
+  async refresh({ fresh = false, seats = true } = {}) {
+    this.lastRefresh = Date.now();
     try {
       const [event, seatAnswer] = await Promise.all([
         api("GET", `/events/${encodeURIComponent(this.eventId)}`, { fresh }),
-        this.section && this.seatsLoaded
+        seats && this.section && this.seatsLoaded
           ? api("GET", `/events/${encodeURIComponent(this.eventId)}/seats`, { query: { section: this.section }, fresh })
           : Promise.resolve(null),
       ]);
@@ -271,7 +427,8 @@ class EventView {
       const current = (this.event.sections || []).find((s) => s.section === this.section);
       if (current) document.getElementById("map-subtitle").textContent = `${money(current.price)} per seat · ${count(current.available)} available`;
       if (seatAnswer && this.section) {
-        const seats = (seatAnswer.seats || []).filter((s) => s.section === this.section);
+        const readAt = Date.parse(seatAnswer.as_of) || 0;
+        const seats = (seatAnswer.seats || []).filter((s) => s.section === this.section && !(this.pushedAt.get(s.seat_id) > readAt));
         this.map.update(seats);
         this.#dropUnavailable(seats, { quiet: false });
       }
@@ -298,7 +455,7 @@ class EventView {
     const onsale = this.event.onsale || {};
     const messages = {
       scheduled: `Tickets go on sale ${dateTime(onsale.opens_at)}.`,
-      sold_out: "This event is sold out. Seats may come back if someone cancels.",
+      sold_out: "This event is sold out. Seats may come back if someone cancels: join the waitlist to be offered them.",
       ended: "This event has ended.",
       provisioning: "Tickets are being set up. This page updates by itself in a moment.",
     };
@@ -315,8 +472,28 @@ class EventView {
       );
     }
     if (messages[onsale.status]) boxes.push(notice(onsale.status === "sold_out" ? "warning" : "info", h("p", {}, messages[onsale.status])));
-    if (onsale.queue_required && onsale.status === "on_sale") {
-      boxes.push(notice("info", h("p", {}, "This onsale uses a waiting room: you'll need to be admitted from the queue before you can hold seats.")));
+    if (this.queued) {
+      const admission = this.admission;
+      if (admission) {
+        boxes.push(
+          notice(
+            "success",
+            h("p", { class: "notice-title" }, "It's your turn"),
+            h("p", { class: "admission-left" }, `Hold your seats within ${admissionLeftPhrase(admission.expires_at)} (by ${time(admission.expires_at)}). After that, your turn passes to the next person in the queue.`),
+          ),
+        );
+      } else {
+        boxes.push(
+          notice(
+            "info",
+            h("p", { class: "notice-title" }, "This onsale has a waiting room"),
+            h("p", {}, onsale.status === "scheduled"
+              ? "Join the queue now: everyone who joins before the sale opens gets a random place in line, and you'll be taken to seat selection when it's your turn."
+              : "Join the queue to buy: you'll be taken to seat selection when it's your turn. You can look at the seats meanwhile."),
+            h("p", {}, h("a", { class: "button button-primary", href: `#${queuePath(this.eventId)}`, id: "join-queue" }, "Join the queue")),
+          ),
+        );
+      }
     }
     const key = boxes.map((b) => b.textContent).join("|");
     if (this.statusKey !== key) {
@@ -402,6 +579,14 @@ class EventView {
     this.orderTotal.textContent = money({ amount: seats.reduce((sum, s) => sum + (s.price?.amount || 0), 0), currency });
     const minutes = Math.round((Number(this.event.onsale?.hold_seconds) || 600) / 60);
     this.holdNote.textContent = `We hold your seats for ${plural(minutes, "minute")} while you pay.`;
+    if (this.needsQueue) {
+      // Holding needs an admission: the button leads to the queue instead (the selection is kept).
+      if (!this.busy) this.holdButton.textContent = "Join the queue to hold seats";
+      this.holdButton.disabled = this.busy;
+      if (this.bestButton) this.bestButton.disabled = true;
+      return;
+    }
+    if (this.bestButton && !this.busy) this.bestButton.disabled = false;
     const label = seats.length ? `Hold ${plural(seats.length, "seat")}` : "Select seats to continue";
     if (!this.busy) this.holdButton.textContent = label;
     this.holdButton.disabled = this.busy || seats.length === 0 || !this.onSale;
@@ -465,12 +650,20 @@ class EventView {
   }
 
   async holdSelected() {
+    if (this.needsQueue && !this.busy) {
+      navigate(queuePath(this.eventId));
+      return;
+    }
     if (!this.selection.size || this.busy || this.#needLogin()) return;
     const seatIds = [...this.selection.keys()];
     await this.#hold({ seat_ids: seatIds }, this.orderAlert, this.holdButton, "Holding your seats…");
   }
 
   async holdBest(section, quantity) {
+    if (this.needsQueue && !this.busy) {
+      navigate(queuePath(this.eventId));
+      return;
+    }
     if (this.busy || this.#needLogin()) return;
     await this.#hold({ section, quantity }, this.bestAlert, this.bestButton, "Finding seats…");
   }
@@ -483,10 +676,12 @@ class EventView {
     button.setAttribute("aria-busy", "true");
     alertBox.replaceChildren();
     try {
+      const admission = this.queued ? this.admission : null;
       const hold = await api("POST", `/events/${encodeURIComponent(this.eventId)}/holds`, {
         body,
         auth: true,
         idempotencyKey: uuid(),
+        headers: admission ? { "X-Admission-Token": admission.token } : undefined,
       });
       await this.#rememberHeldSeats(hold, body);
       rememberHold(hold, this.event);
@@ -560,8 +755,14 @@ class EventView {
         this.refresh({ fresh: true });
         break;
       case "admission_required":
-        message = "This onsale uses a waiting room: you need to be admitted from the queue before you can hold seats.";
-        break;
+        if (this.admission || this.hadAdmission) {
+          // The admission ran out (or was refused): back to the queue, saying why.
+          this.#admissionEnded();
+          return;
+        }
+        setFlash("info", "This onsale has a waiting room: you'll be taken to seat selection when it's your turn.");
+        navigate(queuePath(this.eventId));
+        return;
       case "event_not_found":
         message = "This event no longer exists.";
         break;

@@ -210,7 +210,7 @@ function availability(event) {
   return h("p", { class: "availability availability-ok" }, `${count(left)} seats left`);
 }
 
-function eventCard(event) {
+export function eventCard(event) {
   const parts = dateParts(event.start_at);
   const venue = event.venue || {};
   const performers = Array.isArray(event.performers) ? event.performers.filter(Boolean) : [];

@@ -1,0 +1,282 @@
+"""The web app's logic modules in a real browser, without the stack: the reconnecting WebSocket
+(backoff, fallback states, no reconnect after leaving), the waiting room's words, progress and
+announcement pacing, and the per-tab admission and queue-place storage.
+
+The modules are imported as the app imports them (ES modules served from `web/`); WebSockets and
+timers are replaced by in-page fakes so that nothing here waits on a clock.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.e2e.browser import CHROMIUM, CHROMIUM_MISSING
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason=CHROMIUM_MISSING)
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def web_origin() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(WEB)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def blank(browser: Browser, web_origin: str) -> Iterator[Page]:
+    """An empty page on the web app's origin (modules import from there; storage is fresh)."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.route(
+        f"{web_origin}/blank",
+        lambda route: route.fulfill(body="<!doctype html><title>modules</title>", content_type="text/html"),
+    )
+    page.goto(f"{web_origin}/blank")
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def run(page: Page, script: str) -> Any:
+    """Evaluate an async function body with `live` and `room` (the modules) in scope."""
+    return page.evaluate(
+        f"""async () => {{
+            const live = await import("/js/live.js");
+            const room = await import("/js/waitroom.js");
+            {script}
+        }}"""
+    )
+
+
+def test_backoff_grows_to_a_ceiling_with_jitter_inside_it(blank: Page) -> None:
+    delays = run(
+        blank,
+        """
+        const low = [0, 1, 2, 3, 4, 5, 6, 10].map((n) => live.backoffDelay(n, { random: () => 0 }));
+        const high = [0, 1, 2, 3, 4, 5, 6, 10].map((n) => live.backoffDelay(n, { random: () => 1 }));
+        return { low, high };
+        """,
+    )
+    assert delays["high"] == [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]
+    assert delays["low"] == [d // 2 for d in delays["high"]]
+
+
+def test_socket_urls_get_their_parameters_whatever_the_base_looks_like(blank: Page) -> None:
+    urls = run(
+        blank,
+        """
+        return [
+          live.withParams("ws://127.0.0.1:8001", { event_id: "E1" }),
+          live.withParams("ws://127.0.0.1:8001?queue_id=Q1", { token: "a.b.c" }),
+          live.withParams("wss://ws.example.com/prod/", { queue_id: "Q 1", token: "" }),
+        ];
+        """,
+    )
+    assert urls == [
+        "ws://127.0.0.1:8001?event_id=E1",
+        "ws://127.0.0.1:8001?queue_id=Q1&token=a.b.c",
+        "wss://ws.example.com/prod/?queue_id=Q+1",
+    ]
+
+
+FAKES = """
+const sockets = [];
+class FakeSocket {
+  constructor(url) { this.url = url; this.closed = false; sockets.push(this); }
+  close() { this.closed = true; }
+}
+const timers = [];
+const setTimer = (fn, ms) => { timers.push({ fn, ms, done: false }); return timers.length - 1; };
+const clearTimer = (id) => { if (timers[id]) timers[id].done = true; };
+const fire = () => { const t = timers.find((x) => !x.done); t.done = true; t.fn(); return t.ms; };
+const pending = () => timers.filter((x) => !x.done).length;
+"""
+
+
+def test_a_dropped_socket_reconnects_with_growing_delays_and_reports_its_state(blank: Page) -> None:
+    outcome = run(
+        blank,
+        FAKES
+        + """
+        const states = [];
+        const messages = [];
+        let n = 0;
+        const socket = new live.LiveSocket(() => `ws://x/?attempt=${++n}`, {
+          WebSocketImpl: FakeSocket, setTimer, clearTimer, backoff: { random: () => 1 },
+          onState: (s) => states.push(s), onMessage: (m) => messages.push(m),
+        }).start();
+        sockets[0].onopen();
+        sockets[0].onmessage({ data: '{"type":"position","position":7}' });
+        sockets[0].onmessage({ data: "not json" });
+        sockets[0].onclose();                 // dropped
+        const first = fire();                 // 1 s later: attempt 2
+        sockets[1].onclose();                 // refused
+        const second = fire();                // 2 s later: attempt 3
+        sockets[2].onopen();                  // back: the next drop starts from 1 s again
+        sockets[2].onclose();
+        const third = fire();
+        const urls = sockets.map((s) => s.url);
+        socket.stop();
+        return { states, messages, delays: [first, second, third], urls, open: socket.isOpen,
+                 closedOnStop: sockets[3].closed, pending: pending() };
+        """,
+    )
+    assert outcome["messages"] == [{"type": "position", "position": 7}]
+    assert outcome["delays"] == [1000, 2000, 1000]
+    assert outcome["urls"] == [f"ws://x/?attempt={n}" for n in range(1, 5)]
+    assert outcome["states"] == [
+        "connecting",
+        "open",
+        "retrying",
+        "connecting",
+        "retrying",
+        "connecting",
+        "open",
+        "retrying",
+        "connecting",
+        "stopped",
+    ]
+    assert outcome["open"] is False
+    assert outcome["closedOnStop"] is True
+    assert outcome["pending"] == 0
+
+
+def test_a_stopped_socket_never_reconnects_and_ignores_late_events(blank: Page) -> None:
+    outcome = run(
+        blank,
+        FAKES
+        + """
+        const messages = [];
+        const socket = new live.LiveSocket("ws://x/", {
+          WebSocketImpl: FakeSocket, setTimer, clearTimer, onMessage: (m) => messages.push(m),
+        }).start();
+        const first = sockets[0];
+        const onclose = first.onclose;
+        socket.stop();
+        onclose && onclose();
+        return { sockets: sockets.length, pending: pending(), messages, state: socket.state };
+        """,
+    )
+    assert outcome == {"sockets": 1, "pending": 0, "messages": [], "state": "stopped"}
+
+
+def test_wait_estimates_read_as_rounded_phrases(blank: Page) -> None:
+    phrases = run(
+        blank,
+        "return [null, -1, 0, 44, 60, 100, 185, 3000, 3600, 5400, 7170].map(room.waitPhrase);",
+    )
+    assert phrases == [
+        None,
+        None,
+        "less than a minute",
+        "less than a minute",
+        "about a minute",
+        "about 2 minutes",
+        "about 3 minutes",
+        "about 50 minutes",
+        "about 1 hour",
+        "about 1 hour 30 minutes",
+        "about 2 hours",
+    ]
+
+
+def test_progress_runs_from_the_first_position_seen_to_the_front(blank: Page) -> None:
+    values = run(
+        blank,
+        "return [[200, 200], [200, 150], [200, 0], [200, 260], [0, 0], [null, 5]]"
+        ".map(([a, b]) => room.queueProgress(a, b));",
+    )
+    assert values == [0, 0.25, 1, 0, 1, 0]
+
+
+def test_positions_are_announced_now_and_then_but_always_near_the_front(blank: Page) -> None:
+    said = run(
+        blank,
+        """
+        let now = 0;
+        const announcer = new room.PositionAnnouncer({ minGapMs: 30000, now: () => now });
+        const said = [];
+        for (const [at, position] of [[0, 120], [1000, 119], [5000, 110], [31000, 90], [32000, 90],
+                                      [33000, 40], [34000, 10], [35000, 9], [36000, 5], [37000, 3],
+                                      [38000, 2], [39000, 1], [40000, 0]]) {
+          now = at;
+          if (announcer.shouldAnnounce(position)) said.push(position);
+        }
+        return said;
+        """,
+    )
+    assert said == [120, 90, 10, 5, 3, 2, 1, 0]
+
+
+def test_an_admission_is_kept_per_event_and_customer_until_it_expires(blank: Page) -> None:
+    outcome = run(
+        blank,
+        """
+        const future = new Date(Date.now() + 600000).toISOString();
+        const past = new Date(Date.now() - 1000).toISOString();
+        room.storeAdmission("E1", "ann@example.com", "tok-1", future);
+        room.storeAdmission("E2", "ann@example.com", "tok-2", past);
+        const payload = btoa(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 120 }))
+          .replace(/=+$/, "").replace(/\\+/g, "-").replace(/\\//g, "_");
+        const jwt = `h.${payload}.s`;
+        room.storeAdmission("E3", "ann@example.com", jwt, undefined);
+        return {
+          mine: room.admissionFor("E1", "ann@example.com")?.token ?? null,
+          someoneElse: room.admissionFor("E1", "bob@example.com"),
+          expired: room.admissionFor("E2", "ann@example.com"),
+          lapsed: room.admissionLapsed("E2", "ann@example.com"),
+          fromJwt: Math.round(
+            (new Date(room.admissionFor("E3", "ann@example.com").expires_at) - Date.now()) / 1000
+          ),
+          forgotten: (room.forgetAdmission("E1"), room.admissionFor("E1", "ann@example.com")),
+        };
+        """,
+    )
+    assert outcome["mine"] == "tok-1"
+    assert outcome["someoneElse"] is None
+    assert outcome["expired"] is None
+    assert outcome["lapsed"] is True
+    assert 100 <= outcome["fromJwt"] <= 120
+    assert outcome["forgotten"] is None
+
+
+def test_a_remembered_place_keeps_its_first_position_when_the_same_queue_id_comes_back(blank: Page) -> None:
+    outcome = run(
+        blank,
+        """
+        const first = { queue_id: "Q1", websocket_url: "ws://x?queue_id=Q1", position: 80 };
+        room.rememberPlace("E1", "ann", first);
+        room.rememberPlace("E1", "ann", { queue_id: "Q1", position: 40 });      // a reload, later
+        const same = room.rememberedPlace("E1", "ann");
+        room.rememberPlace("E1", "ann", { queue_id: "Q2", position: 12 });      // a new place
+        return { same, other: room.rememberedPlace("E1", "bob"), fresh: room.rememberedPlace("E1", "ann") };
+        """,
+    )
+    assert outcome["same"] == {
+        "queue_id": "Q1",
+        "websocket_url": "ws://x?queue_id=Q1",
+        "first_position": 80,
+        "user": "ann",
+    }
+    assert outcome["other"] is None
+    assert outcome["fresh"]["first_position"] == 12
