@@ -415,3 +415,34 @@ def leave_waitlist(waitlist_id: str) -> Response:
 
     waitlist.cancel_entry(waitlist_id, http.caller(_request()).user_id)
     return Response(body="", status_code=204)
+
+
+@route("/me")
+def my_profile() -> Response:
+    from chalicelib.notifications.subscriptions import get_preferences
+
+    principal = http.caller(_request())
+    return http.json_response(accounts.profile(principal.user_id) | get_preferences(principal.user_id))
+
+
+@route("/me/export")
+def export_my_data() -> Response:
+    from chalicelib import privacy
+
+    principal = http.caller(_request())
+    return http.json_response(
+        privacy.export(principal.user_id, email=principal.email),
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="onsale-my-data.json"',
+        },
+    )
+
+
+@route("/me", methods=["DELETE"])
+def erase_me() -> Response:
+    from chalicelib import privacy
+
+    principal = http.caller(_request())
+    erased = privacy.erase(principal.user_id, email=principal.email)
+    return http.json_response({"status": "erased", "erased": erased}, status=202)

@@ -79,8 +79,12 @@ def json_body(request: Request) -> Any:
 
 
 def caller(request: Request) -> Principal:
-    """The signed-in customer; 401 without a valid token."""
-    return verify_token(bearer_token(request.headers.get("authorization")), get_settings())
+    """The signed-in customer; 401 without a valid token, or with one of an erased account."""
+    from chalicelib.identity.erasures import ensure_not_erased
+
+    principal = verify_token(bearer_token(request.headers.get("authorization")), get_settings())
+    ensure_not_erased(principal.user_id)
+    return principal
 
 
 def admin(request: Request) -> Principal:

@@ -13,6 +13,7 @@ from chalicelib.errors import (
     EmailTakenError,
     InvalidCredentialsError,
     InvalidRequestError,
+    NotFoundError,
     ServiceUnavailableError,
 )
 from chalicelib.models import User, table_name
@@ -104,3 +105,20 @@ def ensure_admin(*, email: str, password: str, name: str, settings: Settings) ->
         UserPoolId=settings.user_pool_id, Username=email, GroupName=settings.admin_group
     )
     return user_id
+
+
+def profile(user_id: str, *, db: Any = None) -> dict[str, Any]:
+    """The caller's own profile (the account page); 404 when the profile is gone."""
+    db = db or aws.dynamodb()
+    item = db.get_item(TableName=table_name(User), Key={"user_id": {"S": user_id}}, ConsistentRead=True).get(
+        "Item"
+    )
+    if not item:
+        raise NotFoundError("No profile for this account")
+    user = User.from_raw_data(item)
+    return {
+        "user_id": user.user_id,
+        "email": user.email,
+        "name": user.name,
+        "created_at": user.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }

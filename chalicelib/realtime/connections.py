@@ -243,10 +243,13 @@ EventChecker = Callable[[str], bool]
 
 
 def _verify(token: str) -> Any:
+    from chalicelib.identity.erasures import ensure_not_erased
     from chalicelib.identity.tokens import verify_token
     from chalicelib.settings import get_settings
 
-    return verify_token(token, get_settings())
+    principal = verify_token(token, get_settings())
+    ensure_not_erased(principal.user_id)
+    return principal
 
 
 def _claim_queue(queue_id: str, user_id: str) -> str | None:
