@@ -55,6 +55,9 @@ EXPECTED_IN_ZIP = (
     "functions/seat_push.py",  # realtime
     "functions/mailer.py",  # notifications
     "functions/reminders.py",
+    "functions/queue_join.py",  # waiting room
+    "functions/queue_admitter.py",
+    "functions/waitlist_offers.py",  # customers' rights
     "chalicelib/notifications/templates/booking_confirmed.html",
     "infrastructure/opensearch/events-index.json",
 )

@@ -91,6 +91,7 @@ EXPECTED_TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
     "WebsocketConnectRole": {
         "connections": {"dynamodb:PutItem"},  # connections.connect
         "events": {"dynamodb:GetItem"},  # the viewer's event exists (cached_event)
+        "erasures": {"dynamodb:GetItem"},  # identity/erasures.ensure_not_erased
     },
     "WebsocketMessageRole": {
         "connections": {"dynamodb:PutItem"},  # connections.receive (subscribe_seats)
@@ -167,6 +168,37 @@ EXPECTED_TABLE_ACCESS.update(
         },
     }
 )
+# customers' rights: export and erasure (chalicelib/privacy.py), erased tokens refused
+EXPECTED_TABLE_ACCESS["ApiFunctionRole"].update(
+    {
+        "erasures": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        "users": {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        "holds/index/by_user": {"dynamodb:Query"},
+        "idempotency": {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Scan",
+        },
+        "sent_emails": {"dynamodb:DeleteItem"},
+        "sent_emails/index/by_user": {"dynamodb:Query"},
+        "waitlist": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        "queue_entries": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem"},
+        "queue_entries/index/by_user": {"dynamodb:Query"},
+        "connections": {"dynamodb:Scan", "dynamodb:DeleteItem"},
+        "payments": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"},
+    }
+)
+EXPECTED_TABLE_ACCESS["WaitlistOffersRole"] = {  # functions/waitlist_offers.py
+    "bookings/stream": _STREAM_READ,
+    "waitlist": {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"},
+    "waitlist/index/by_event": {"dynamodb:Query"},
+    "events": {"dynamodb:GetItem"},
+    "availability": {"dynamodb:Query"},
+    "seats": {"dynamodb:UpdateItem"},
+    "holds": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+}
 FUNCTION_ROLES = {
     "APIHandler": "ApiFunctionRole",
     "ProvisionInventoryFunction": "ProvisionInventoryRole",
@@ -184,6 +216,7 @@ FUNCTION_ROLES = {
     # waiting room
     "QueueJoinFunction": "QueueJoinRole",
     "QueueAdmitterFunction": "QueueAdmitterRole",
+    "WaitlistOffersFunction": "WaitlistOffersRole",  # customers' rights
 }
 
 

@@ -36,6 +36,8 @@ PLAIN_FUNCTIONS = {
     "VenueAlertFunction": ("functions.mailer.events_handler", "EventsTable.StreamArn"),
     "WaitlistMailerFunction": ("functions.mailer.waitlist_handler", "WaitlistTable.StreamArn"),
     "QueueJoinFunction": ("functions.queue_join.handler", "JoinQueue.Arn"),  # waiting room
+    # customers' rights; also on a schedule (expired holds leave no stream record)
+    "WaitlistOffersFunction": ("functions.waitlist_offers.handler", "BookingsTable.StreamArn"),
 }
 # Run on an EventBridge schedule (no event source mapping); locally a loop thread (local/stack.py).
 SCHEDULED_FUNCTIONS = {"RemindersFunction": ("functions.reminders.handler", "rate(15 minutes)")}
