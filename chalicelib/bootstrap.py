@@ -29,6 +29,7 @@ class Resources:
     notifications_secret_id: str = ""  # notifications: the unsubscribe/ticket signing key
     # --- waiting room ---
     join_queue_url: str = ""
+    pre_open_join_queue_url: str = ""
     admission_secret_id: str = ""
 
     def as_env(self) -> dict[str, str]:
@@ -39,6 +40,7 @@ class Resources:
             "ONSALE_NOTIFICATIONS_SECRET_ID": self.notifications_secret_id,
             # --- waiting room ---
             "ONSALE_JOIN_QUEUE_URL": self.join_queue_url,
+            "ONSALE_PRE_OPEN_JOIN_QUEUE_URL": self.pre_open_join_queue_url,
             "ONSALE_ADMISSION_SECRET_ID": self.admission_secret_id,
         }
 
@@ -168,6 +170,7 @@ def provision(settings: Settings) -> Resources:
         notifications_secret_id=ensure_email(settings),
         # --- waiting room ---
         join_queue_url=ensure_queue(f"onsale-{settings.stage}-queue-joins"),
+        pre_open_join_queue_url=ensure_queue(f"onsale-{settings.stage}-queue-joins-pre-open"),
         admission_secret_id=ensure_admission_secret(settings.admission_secret_id),
     )
 

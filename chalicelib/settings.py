@@ -59,12 +59,18 @@ class Settings:
     # The SQS queue of join requests, and the Secrets Manager secret (name or ARN) holding the
     # admission-token signing key (which also keys each event's pre-open permutation).
     join_queue_url: str
+    # Joins made before the sale opens go to their own queue: the pre-open pool is fixed only
+    # once that queue is drained, so a backlog never turns an early fan into a late one.
+    pre_open_join_queue_url: str
     admission_secret_id: str
     # How long an admission lasts (its token's lifetime); a place unused for longer is expired.
     admission_window_seconds: int
     # After the onsale opens, how long the admitter waits for in-flight pre-open joins before it
     # fixes the pre-open pool, and how often it advances the serving counters.
     queue_freeze_grace_seconds: float
+    # ...and at most this long for the pre-open join queue to drain (a stuck consumer must not
+    # stop the sale; the late joins then go to the back, logged).
+    queue_freeze_max_wait_seconds: float
     admitter_tick_seconds: float
 
     def table_name(self, short_name: str) -> str:
@@ -120,9 +126,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         recommendations_cache_seconds=float(source.get("ONSALE_RECOMMENDATIONS_CACHE_SECONDS", "60")),
         # --- waiting room ---
         join_queue_url=source.get("ONSALE_JOIN_QUEUE_URL", ""),
+        pre_open_join_queue_url=source.get("ONSALE_PRE_OPEN_JOIN_QUEUE_URL", ""),
         admission_secret_id=source.get("ONSALE_ADMISSION_SECRET_ID") or f"onsale-{stage}-admission-tokens",
         admission_window_seconds=int(source.get("ONSALE_ADMISSION_WINDOW_SECONDS", "600")),
         queue_freeze_grace_seconds=float(source.get("ONSALE_QUEUE_FREEZE_GRACE_SECONDS", "5")),
+        queue_freeze_max_wait_seconds=float(source.get("ONSALE_QUEUE_FREEZE_MAX_WAIT_SECONDS", "300")),
         admitter_tick_seconds=float(source.get("ONSALE_ADMITTER_TICK_SECONDS", "1")),
     )
 

@@ -24,13 +24,46 @@ def notify_queue(event_id: str) -> None:
     push_queue_updates(event_id)
 
 
+# SQS's message counts are approximate: the queue must read empty for this long in a row.
+DRAINED_FOR_SECONDS = 2.0
+_drained_since: float | None = None
+BACKLOG_ATTRIBUTES = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+]
+
+
+def pre_open_backlog(sqs: Any = None, now: float | None = None) -> int:
+    """Pre-open joins not yet numbered: messages of the pre-open join queue, visible, in flight
+    or delayed; 1 until the queue has read empty for `DRAINED_FOR_SECONDS`."""
+    global _drained_since
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+
+    url = get_settings().pre_open_join_queue_url
+    if not url:
+        return 0
+    attributes = (sqs or aws.sqs()).get_queue_attributes(QueueUrl=url, AttributeNames=BACKLOG_ATTRIBUTES)
+    waiting = sum(int(attributes["Attributes"].get(name, 0)) for name in BACKLOG_ATTRIBUTES)
+    moment = time.monotonic() if now is None else now
+    if waiting:
+        _drained_since = None
+        return waiting
+    if _drained_since is None:
+        _drained_since = moment
+    return 0 if moment - _drained_since >= DRAINED_FOR_SECONDS else 1
+
+
 def tick_once(
-    now: float | None = None, *, store: QueueStore | None = None, load_event: Any = None
+    now: float | None = None, *, store: QueueStore | None = None, load_event: Any = None, backlog: Any = None
 ) -> list[str]:
     """One tick over every open queue, then the hook for each."""
     from chalicelib.catalog import events
 
-    ticked = admitter.tick(store or DynamoQueueStore(), load_event or events.cached_event, now)
+    ticked = admitter.tick(
+        store or DynamoQueueStore(), load_event or events.cached_event, now, backlog or pre_open_backlog
+    )
     for event_id in ticked:
         try:
             notify_queue(event_id)

@@ -243,6 +243,9 @@ def start_search_indexer(stop: threading.Event) -> None:
 # --- waiting room ---------------------------------------------------------------------------
 
 
+JOIN_CONSUMERS = 2
+
+
 def start_waiting_room(stop: threading.Event) -> None:
     """The join-queue consumer (SQS batches of 10, as Lambda's event source mapping) and the
     admitter, ticked every second by a thread as EventBridge + functions/queue_admitter.py do."""
@@ -251,7 +254,9 @@ def start_waiting_room(stop: threading.Event) -> None:
     from local.pollers import SqsPoller
 
     settings = get_settings()
-    SqsPoller(settings.join_queue_url, queue_join.handler, stop, batch_size=10).start()
+    for _ in range(JOIN_CONSUMERS):  # as Lambda runs several batches of one queue at once
+        SqsPoller(settings.join_queue_url, queue_join.handler, stop, batch_size=10).start()
+        SqsPoller(settings.pre_open_join_queue_url, queue_join.handler, stop, batch_size=10).start()
 
     def admit() -> None:
         while not stop.is_set():

@@ -2,7 +2,8 @@
 
 Per batch and event: one BatchGetItem drops customers who already hold a place, ONE counter
 write (`ADD`) per cohort reserves the arrival numbers of the rest (in join-time order), and one
-conditional put per new entry writes it (a duplicate or redelivered join changes nothing).
+transaction of conditional puts writes the new entries (a duplicate or redelivered join changes
+nothing; if the transaction fails, each entry is put on its own).
 Counter writes are joins / batch size, whatever the number of fans.
 """
 
@@ -18,6 +19,7 @@ from chalicelib.models import QueueEntry
 from chalicelib.waiting_room.store import QueueStore
 
 logger = logging.getLogger("onsale.waiting_room")
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit; an SQS batch is at most 10
 
 
 @dataclass(frozen=True)
@@ -90,17 +92,29 @@ def _record_event_joins(event_id: str, batch: list[JoinRequest], store: QueueSto
     if not listed:
         store.list_event(event_id)  # idempotent: the admitter now ticks this event
     failed: set[str] = set()
-    for request, cohort, arrival in assigned:
-        entry = QueueEntry(
-            queue_id=request.queue_id,
-            event_id=event_id,
-            user_id=request.user_id,
-            cohort=cohort,
-            arrival=arrival,
-            joined_at=request.joined_at,
-            created_at=datetime.now(UTC),
-            ttl=datetime.fromtimestamp(request.retain_until, UTC),
+    entries = [
+        (
+            request,
+            QueueEntry(
+                queue_id=request.queue_id,
+                event_id=event_id,
+                user_id=request.user_id,
+                cohort=cohort,
+                arrival=arrival,
+                joined_at=request.joined_at,
+                created_at=datetime.now(UTC),
+                ttl=datetime.fromtimestamp(request.retain_until, UTC),
+            ),
         )
+        for request, cohort, arrival in assigned
+    ]
+    if len(entries) <= MAX_TRANSACTION_ITEMS:
+        try:
+            store.put_entries([entry for _, entry in entries])  # one request for the whole batch
+            entries = []
+        except Exception:  # one exists already (a concurrent batch), or a failure: one by one
+            logger.info("batch write of %d queue entries fell back to single puts", len(entries))
+    for request, entry in entries:
         try:
             store.put_entry(entry)  # False: a concurrent batch wrote it first; its number is a hole
         except Exception:

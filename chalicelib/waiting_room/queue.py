@@ -274,9 +274,11 @@ def join_queue(
             "pre_open": now < event.onsale.opens_at.timestamp(),
             "retain_until": int((event.start_at + ENTRY_RETENTION).timestamp()),
         }
-        (sqs or aws.sqs()).send_message(
-            QueueUrl=get_settings().join_queue_url, MessageBody=json.dumps(message, separators=(",", ":"))
-        )
+        settings = get_settings()
+        url = settings.join_queue_url
+        if message["pre_open"] and settings.pre_open_join_queue_url:
+            url = settings.pre_open_join_queue_url  # the admitter waits for it to drain
+        (sqs or aws.sqs()).send_message(QueueUrl=url, MessageBody=json.dumps(message, separators=(",", ":")))
     body = _bodies(event, [queue_id], entries, counter, store, now)[queue_id]
     body["websocket_url"] = websocket_url(queue_id)
     return body

@@ -62,6 +62,11 @@ class QueueStore(Protocol):
         """Write a new entry; False if the customer already has one (nothing changes)."""
         ...
 
+    def put_entries(self, entries: list[QueueEntry]) -> None:
+        """Write new entries all at once (one request) or none; raises if any exists already or
+        the write fails (the caller then writes them one by one)."""
+        ...
+
     def list_event(self, event_id: str) -> None: ...
 
     def unlist_event(self, event_id: str) -> None: ...
@@ -212,6 +217,20 @@ class DynamoQueueStore:
                 return False
             raise
         return True
+
+    def put_entries(self, entries: list[QueueEntry]) -> None:
+        self.db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.entries_table,
+                        "Item": entry.serialize(),
+                        "ConditionExpression": "attribute_not_exists(queue_id)",
+                    }
+                }
+                for entry in entries
+            ]
+        )
 
     def list_event(self, event_id: str) -> None:
         self.db.update_item(

@@ -58,6 +58,13 @@ class FakeQueueStore:
         self.entry_items[entry.queue_id] = entry
         return True
 
+    def put_entries(self, entries: list[QueueEntry]) -> None:
+        self.calls["put_entries"] += 1
+        if any(e.queue_id in self.fail_puts or e.queue_id in self.entry_items for e in entries):
+            raise RuntimeError("transaction cancelled")  # all or nothing
+        for entry in entries:
+            self.entry_items[entry.queue_id] = entry
+
     def list_event(self, event_id: str) -> None:
         self.calls["list_event"] += 1
         self.active.add(event_id)

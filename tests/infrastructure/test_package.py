@@ -35,7 +35,8 @@ PLAIN_FUNCTIONS = {
     "BookingMailerFunction": ("functions.mailer.bookings_handler", "BookingsTable.StreamArn"),
     "VenueAlertFunction": ("functions.mailer.events_handler", "EventsTable.StreamArn"),
     "WaitlistMailerFunction": ("functions.mailer.waitlist_handler", "WaitlistTable.StreamArn"),
-    "QueueJoinFunction": ("functions.queue_join.handler", "JoinQueue.Arn"),  # waiting room
+    # waiting room: joins after the open, and joins before it (drained before the pool is fixed)
+    "QueueJoinFunction": ("functions.queue_join.handler", "JoinQueue.Arn PreOpenJoinQueue.Arn"),
     # customers' rights; also on a schedule (expired holds leave no stream record)
     "WaitlistOffersFunction": ("functions.waitlist_offers.handler", "BookingsTable.StreamArn"),
 }
@@ -102,11 +103,13 @@ def test_plain_function_handlers_exist_and_are_fed_as_locally(
         for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["FunctionName"] == {"Ref": function}
     ]
-    assert len(mappings) == 1, f"{function} has {len(mappings)} event source mappings"
+    sources = source.split()
+    assert len(mappings) == len(sources), f"{function} has {len(mappings)} event source mappings"
+    assert sorted(next(iter(referenced(m["EventSourceArn"]))) for m in mappings) == sorted(sources)
+    for mapping in mappings:
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BatchSize"] >= 1
     mapping = mappings[0]
-    assert referenced(mapping["EventSourceArn"]) == {source}
-    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["BatchSize"] >= 1
     if source.endswith("StreamArn"):  # stream consumers: bounded retries, failures kept and alarmed
         assert mapping["StartingPosition"] == "TRIM_HORIZON"
         assert 0 < mapping["MaximumRetryAttempts"] <= 100
@@ -128,7 +131,7 @@ def assert_alarmed_queue(template: dict[str, Any], queue: str) -> None:
 
 def test_queues_have_dead_letter_queues_with_alarms(template: dict[str, Any]) -> None:
     queues = resources(template, "AWS::SQS::Queue")
-    consumed = {"InventoryQueue", "JoinQueue"}  # JoinQueue: waiting room
+    consumed = {"InventoryQueue", "JoinQueue", "PreOpenJoinQueue"}  # the join queues: waiting room
     for name in consumed:
         redrive = queues[name]["Properties"]["RedrivePolicy"]
         (dlq,) = referenced(redrive["deadLetterTargetArn"])

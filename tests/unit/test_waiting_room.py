@@ -106,6 +106,7 @@ def test_one_counter_write_per_batch_and_one_place_per_fan() -> None:
     for start in range(0, 25, 10):  # SQS batches of up to 10
         assert record_joins(joins[start : start + 10], store) == set()
     assert store.calls["reserve"] == 3
+    assert store.calls["put_entries"] == 3 and store.calls["put_entry"] == 0  # one write per batch
     assert store.counters[EVENT_ID].pre_count == 25
     arrivals = sorted(int(e.arrival) for e in store.entry_items.values())
     assert arrivals == list(range(1, 26))
@@ -268,10 +269,26 @@ def test_statuses_for_the_pusher_are_batched(monkeypatch: pytest.MonkeyPatch) ->
 class FakeSqs:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.urls: list[str] = []
 
     def send_message(self, *, QueueUrl: str, MessageBody: str) -> dict[str, Any]:
         self.sent.append(json.loads(MessageBody))
+        self.urls.append(QueueUrl)
         return {"MessageId": str(len(self.sent))}
+
+
+def test_joins_before_the_open_go_to_the_pre_open_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.settings import get_settings
+
+    monkeypatch.setenv("ONSALE_JOIN_QUEUE_URL", "http://sqs/joins")
+    monkeypatch.setenv("ONSALE_PRE_OPEN_JOIN_QUEUE_URL", "http://sqs/joins-pre-open")
+    get_settings.cache_clear()
+    store, sqs = FakeQueueStore(), FakeSqs()
+    event = queued_event(inventory_status="provisioning")
+    queue.join_queue(EVENT_ID, "early", store=store, sqs=sqs, now=OPENS - 1, event=event)
+    queue.join_queue(EVENT_ID, "late", store=store, sqs=sqs, now=OPENS + 1, event=event)
+    assert sqs.urls == ["http://sqs/joins-pre-open", "http://sqs/joins"]
+    get_settings.cache_clear()
 
 
 def test_joining_sends_one_message_and_writes_nothing() -> None:
@@ -329,6 +346,71 @@ def test_the_admitter_draws_after_the_grace_then_admits_and_records_ticks() -> N
     assert store.counters[EVENT_ID].serving == 6.0  # all six places, no further
     assert store.ticks[EVENT_ID] == [(2, OPENS + 6), (4, OPENS + 7), (6, OPENS + 8)]
     assert store.admission_times(EVENT_ID, [1, 3, 6]) == {1: OPENS + 6, 3: OPENS + 7, 6: OPENS + 8}
+
+
+def test_the_pool_waits_for_pre_open_joins_still_queued_then_draws_them_all() -> None:
+    # GIVEN three fans who joined before the open, two of them still in the consumer's backlog
+    store = FakeQueueStore()
+    event = queued_event(admit_per_minute=600)
+    early = [join(f"pre{i}", OPENS - 10 + i) for i in range(3)]
+    record_joins(early[:1], store)
+    backlog = {"messages": 2}
+
+    def tick(at: float) -> None:
+        admitter.tick(store, lambda event_id: event, now=at, backlog=lambda: backlog["messages"])
+
+    # WHEN the grace period is over but the backlog is not drained
+    tick(OPENS + GRACE + 1)
+    # THEN the pool is not fixed and nobody is admitted
+    assert store.counters[EVENT_ID].frozen_pre is None
+    # WHEN the consumer catches up (the late pre-open joins are numbered in the draw)
+    record_joins(early[1:], store)
+    backlog["messages"] = 0
+    tick(OPENS + GRACE + 2)
+    # THEN all three are in the pre-open pool, none at the back
+    assert store.counters[EVENT_ID].frozen_pre == 3
+    assert {store.entry_items[j.queue_id].cohort for j in early} == {"pre"}
+
+
+def test_a_backlog_that_never_drains_does_not_stop_the_sale(settings: Settings) -> None:
+    store = FakeQueueStore()
+    event = queued_event()
+    record_joins([join("pre0", OPENS - 3)], store)
+    stuck = OPENS + settings.queue_freeze_max_wait_seconds
+    admitter.tick(store, lambda event_id: event, now=stuck - 1, backlog=lambda: 5)
+    assert store.counters[EVENT_ID].frozen_pre is None
+    admitter.tick(store, lambda event_id: event, now=stuck, backlog=lambda: 5)
+    assert store.counters[EVENT_ID].frozen_pre == 1
+
+
+def test_the_backlog_reads_the_pre_open_queue_and_must_read_empty_for_two_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib import settings as settings_module
+    from functions import queue_admitter
+
+    monkeypatch.setenv("ONSALE_PRE_OPEN_JOIN_QUEUE_URL", "http://sqs/pre-open")
+    settings_module.get_settings.cache_clear()
+    monkeypatch.setattr(queue_admitter, "_drained_since", None)
+
+    class Attributes:
+        counts = {"ApproximateNumberOfMessages": "1", "ApproximateNumberOfMessagesNotVisible": "2"}
+
+        def get_queue_attributes(self, *, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
+            assert QueueUrl == "http://sqs/pre-open"
+            return {"Attributes": {k: v for k, v in self.counts.items() if k in AttributeNames}}
+
+    sqs = Attributes()
+    try:
+        assert queue_admitter.pre_open_backlog(sqs, now=10.0) == 3
+        sqs.counts = {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+        assert queue_admitter.pre_open_backlog(sqs, now=11.0) == 1  # empty once: not yet trusted
+        assert queue_admitter.pre_open_backlog(sqs, now=12.0) == 1
+        assert queue_admitter.pre_open_backlog(sqs, now=13.0) == 0  # empty for two seconds
+        sqs.counts = {"ApproximateNumberOfMessagesDelayed": "1"}
+        assert queue_admitter.pre_open_backlog(sqs, now=14.0) == 1
+    finally:
+        settings_module.get_settings.cache_clear()
 
 
 def test_overlapping_admitters_never_advance_twice() -> None:
