@@ -243,7 +243,7 @@ def start_search_indexer(stop: threading.Event) -> None:
 # --- waiting room ---------------------------------------------------------------------------
 
 
-JOIN_CONSUMERS = 2
+PRE_OPEN_JOIN_CONSUMERS = 2
 
 
 def start_waiting_room(stop: threading.Event) -> None:
@@ -254,8 +254,11 @@ def start_waiting_room(stop: threading.Event) -> None:
     from local.pollers import SqsPoller
 
     settings = get_settings()
-    for _ in range(JOIN_CONSUMERS):  # as Lambda runs several batches of one queue at once
-        SqsPoller(settings.join_queue_url, queue_join.handler, stop, batch_size=10).start()
+    # Joins after the opening are numbered by one consumer, in the order the queue hands them
+    # over (strict arrival order); pre-open joins are shuffled anyway, so two consumers drain
+    # them, as Lambda runs several batches of one queue at once.
+    SqsPoller(settings.join_queue_url, queue_join.handler, stop, batch_size=10).start()
+    for _ in range(PRE_OPEN_JOIN_CONSUMERS):
         SqsPoller(settings.pre_open_join_queue_url, queue_join.handler, stop, batch_size=10).start()
 
     def admit() -> None:

@@ -43,6 +43,9 @@ class _Gone(Exception):
     pass
 
 
+HANDSHAKE_WAIT_SECONDS = 2.0
+
+
 def _connection_id() -> str:
     # API Gateway's ids are 12 base64 characters ending in "=", e.g. "L0SM9cOFvHcCIhw=".
     return base64.b64encode(secrets.token_bytes(10)).decode()
@@ -183,6 +186,13 @@ class WebSocketGateway:
         from websockets.exceptions import ConnectionClosed
 
         connection = self._open.get(connection_id)
+        deadline = time.monotonic() + HANDSHAKE_WAIT_SECONDS
+        while connection is None and connection_id in self._connected_at and time.monotonic() < deadline:
+            # `$connect` accepted it and the handshake is finishing: API Gateway delivers to a
+            # connection its `$connect` accepted, so wait for it rather than answer 410 (which
+            # would make the pusher purge a connection that is about to open).
+            await asyncio.sleep(0.02)
+            connection = self._open.get(connection_id)
         if connection is None:
             raise _Gone(connection_id)
         try:
