@@ -320,6 +320,33 @@ def admissions_per_minute(fans: list[Fan], opened: float) -> dict[str, Any]:
     return {"admitted": len(times), "span_s": round(span, 1), "per_minute": round(rate, 1) if rate else None}
 
 
+def backlogged_rate(fans: list[Fan]) -> float | None:
+    """Admissions per minute while the whole pre-open pool was waiting: the admitter's own pace,
+    not limited by how fast later fans arrive."""
+    times = sorted(f.admitted_tick for f in fans if f.pre_open and f.admitted_tick is not None)
+    if len(times) < 2 or times[-1] <= times[0]:
+        return None
+    return round((len(times) - 1) / (times[-1] - times[0]) * 60, 1)
+
+
+def describe_missing(fans: list[Fan], opened: float) -> list[dict[str, Any]]:
+    """What is known of (up to five) fans who never saw their admission."""
+    return [
+        {
+            "socket": f.socket,
+            "pre_open": f.pre_open,
+            "place": f.place,
+            "admitted_tick_s_after_open": None
+            if f.admitted_tick is None
+            else round(f.admitted_tick - opened, 1),
+            "positions_seen": f.positions[-3:],
+            "errors": f.errors[:3],
+        }
+        for f in fans
+        if f.admitted_at is None
+    ][:5]
+
+
 def summarise(
     args: argparse.Namespace, fans: list[Fan], verify: dict[str, Any], opened: float
 ) -> dict[str, Any]:
@@ -357,7 +384,7 @@ def summarise(
             k: round(v / max(1, len(joins)), 3) for k, v in sorted(calls.items()) if k.startswith("dynamodb")
         },
         "aws_requests_per_join": round(sum(calls.values()) / max(1, len(joins)), 3),
-        "admissions": rate,
+        "admissions": {**rate, "per_minute_while_backlogged": backlogged_rate(fans)},
         "admitted_push_ms": {
             "n": len(push_latency),
             "p50": _r(percentile(push_latency, 50)),
@@ -369,6 +396,7 @@ def summarise(
         "pre_open_join_order_vs_place_spearman": pre_open_shuffle(fans),
         "admitted_twice": len(twice),
         "never_admitted": len(not_admitted),
+        "never_admitted_sample": describe_missing(fans, opened),
         "five_xx": five_xx,
         "holds": dict(Counter(str(f.hold_status) for f in fans if f.hold_status is not None)),
         **verify,
@@ -409,7 +437,8 @@ def render(report: dict[str, Any]) -> str:
         f"max {report['join_ms']['max']} ms; failures {report['join_failures']}; "
         f"AWS requests/join {report['aws_requests_per_join']} {report['dynamodb_requests_per_join']}",
         f"admissions               {adm.get('admitted')} admitted over {adm.get('span_s')} s = "
-        f"{adm.get('per_minute')}/min vs {cfg['admit_per_minute']}/min configured",
+        f"{adm.get('per_minute')}/min (limited by later fans' arrival) vs {cfg['admit_per_minute']}/min "
+        f"configured; {adm.get('per_minute_while_backlogged')}/min while the pre-open pool waited",
         f"admission -> push        p50 {report['admitted_push_ms']['p50']} ms, "
         f"p99 {report['admitted_push_ms']['p99']} ms (n {report['admitted_push_ms']['n']}; "
         "from the admitter's tick to the client's receipt)",
@@ -419,7 +448,7 @@ def render(report: dict[str, Any]) -> str:
         f"pre-open shuffle         Spearman(join order, place) = "
         f"{report['pre_open_join_order_vs_place_spearman']} (about 0: random; 1: arrival order)",
         f"admitted twice           {report['admitted_twice']}   (must be 0)",
-        f"never admitted           {report['never_admitted']}",
+        f"never admitted           {report['never_admitted']} {report['never_admitted_sample'] or ''}",
         f"holds                    {report['holds']}",
         f"sold seats               {report['sold_seats']} of {cfg['seats']}; "
         f"oversold {report['oversold_seats']}   (must be 0)",

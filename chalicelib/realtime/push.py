@@ -11,7 +11,7 @@ import functools
 import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -91,14 +91,19 @@ class PushReport:
     failed: list[str] = field(default_factory=list)
 
 
-def push(connection_id: str, data: bytes, *, sender: Sender, store: ConnectionStore) -> str:
-    """Send one frame: "delivered", "gone" (and the connection purged) or "failed"."""
+def push(
+    connection_id: str, data: bytes, *, sender: Sender, store: ConnectionStore, purge: bool = True
+) -> str:
+    """Send one frame: "delivered", "gone" (and the connection purged) or "failed". With
+    `purge=False` (a connection still opening), Gone counts as "failed": retried later."""
     if len(data) >= MAX_FRAME_BYTES:
         raise ValueError(f"a frame of {len(data)} bytes exceeds API Gateway's 32 KB limit")
     try:
         sender.send(connection_id, data)
         return "delivered"
     except ConnectionGoneError:
+        if not purge:
+            return "failed"
         try:
             store.remove(connection_id)
         except Exception:  # the TTL sweeps it later; the push itself is settled
@@ -115,14 +120,20 @@ def push_many(
     sender: Sender,
     store: ConnectionStore,
     workers: int = PUSH_WORKERS,
+    opening: Collection[str] = (),
 ) -> PushReport:
-    """Send each (connection id, frame) in parallel; purge the gone ones."""
+    """Send each (connection id, frame) in parallel; purge the gone ones, except connections
+    still `opening` (their `$connect` answered moments ago: the handshake may not be done)."""
     pending = list(frames)
     report = PushReport()
     if not pending:
         return report
+
+    def one(frame: tuple[str, bytes]) -> str:
+        return push(frame[0], frame[1], sender=sender, store=store, purge=frame[0] not in opening)
+
     with ThreadPoolExecutor(max_workers=min(workers, len(pending))) as pool:
-        outcomes = list(pool.map(lambda f: push(f[0], f[1], sender=sender, store=store), pending))
+        outcomes = list(pool.map(one, pending))
     for (connection_id, _), outcome in zip(pending, outcomes, strict=True):
         getattr(report, outcome).append(connection_id)
     return report

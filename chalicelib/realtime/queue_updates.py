@@ -26,6 +26,9 @@ from chalicelib.realtime.push import Sender, default_sender, encode, push_many
 # queue_statuses(event_id, queue_ids) -> {queue_id: the body of GET /events/{id}/queue/{queue_id}}
 QueueStatuses = Callable[[str, list[str]], Mapping[str, Mapping[str, Any]]]
 POSITION_INTERVAL_SECONDS = 1.0
+# A connection this young that answers 410 is still opening (API Gateway accepts pushes only
+# once the handshake is done): it is retried on the next tick instead of purged.
+OPENING_SECONDS = 10.0
 
 
 @dataclass
@@ -113,10 +116,16 @@ def push_queue_updates(
         outcome = next_message(connection, status, at) if status else None
         if outcome is not None:
             due[connection.connection_id] = outcome
+    opening = {
+        c.connection_id
+        for c in connections
+        if c.connected_at is not None and at - c.connected_at < OPENING_SECONDS
+    }
     report = push_many(
         ((cid, encode(message)) for cid, (message, _) in due.items()),
         sender=sender or default_sender(),
         store=store,
+        opening=opening,
     )
     positions = admissions = 0
     for cid in report.delivered:

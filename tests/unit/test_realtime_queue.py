@@ -104,3 +104,23 @@ def test_no_listeners_means_no_status_lookup() -> None:
     store, sender, queue = setup()
     tick(store, sender, queue, NOW)
     assert queue.calls == []
+
+
+def test_a_connection_still_opening_that_answers_410_is_kept_and_served_next_tick() -> None:
+    # GIVEN a connection whose $connect answered a moment ago, its handshake not yet done
+    store, sender, queue = setup()
+    store.add(Connection("new", queue_channel("E1"), "E1", queue_id="q0", user_id="u0", connected_at=NOW - 1))
+    sender.gone.add("new")
+    queue.waiting("q0", position=5)
+    # WHEN the tick's push answers 410
+    tick(store, sender, queue, NOW)
+    # THEN the connection is not purged, and the next tick delivers what it missed
+    assert "new" in store.connection_ids()
+    sender.gone.discard("new")
+    tick(store, sender, queue, NOW + 1)
+    assert [m["position"] for m in sender.messages("new")] == [5]
+    # AND once it is older than the opening window, a 410 purges it at once
+    sender.gone.add("new")
+    queue.waiting("q0", position=4)
+    tick(store, sender, queue, NOW + 60)
+    assert "new" not in store.connection_ids()
