@@ -5,7 +5,9 @@ Locally, local/stack.py calls `tick_once` every second from a thread instead."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from chalicelib.waiting_room import admitter
@@ -65,11 +67,39 @@ def tick_once(
         store or DynamoQueueStore(), load_event or events.cached_event, now, backlog or pre_open_backlog
     )
     for event_id in ticked:
-        try:
-            notify_queue(event_id)
-        except Exception:  # a failed push never stops admissions
-            logger.exception("notify_queue failed for %s", event_id)
+        _notify_in_background(event_id)
     return ticked
+
+
+# Pushes run beside the ticks, not inside them: hundreds of listeners must not slow the serving
+# counter (a tick longer than MAX_CATCH_UP_SECONDS would lose admissions). One push round per
+# event at a time; a tick that finds the last round still running skips it (the next round
+# sends what changed meanwhile).
+_pushers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="queue-push")
+_rounds: dict[str, Future[None]] = {}
+_rounds_lock = threading.Lock()
+
+
+def _notify_logged(event_id: str) -> None:
+    try:
+        notify_queue(event_id)
+    except Exception:  # a failed push never stops admissions
+        logger.exception("notify_queue failed for %s", event_id)
+
+
+def _notify_in_background(event_id: str) -> None:
+    with _rounds_lock:
+        running = _rounds.get(event_id)
+        if running is not None and not running.done():
+            return
+        _rounds[event_id] = _pushers.submit(_notify_logged, event_id)
+
+
+def wait_for_pushes(timeout: float = 30.0) -> None:
+    """Block until the push rounds under way are done (end of an invocation; tests)."""
+    with _rounds_lock:
+        running = list(_rounds.values())
+    wait(running, timeout=timeout)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -89,4 +119,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             logger.exception("admitter tick failed")
         ticks += 1
         time.sleep(max(0.0, interval - (time.monotonic() - tick_started)))
+    wait_for_pushes(timeout=max(0.0, (context.get_remaining_time_in_millis() / 1000 - 1) if context else 2.0))
     return {"ticks": ticks}

@@ -465,4 +465,36 @@ def test_each_tick_calls_the_pushers_hook_for_every_listed_queue(monkeypatch: py
     monkeypatch.setattr(queue_admitter, "notify_queue", notified.append)
     event = queued_event()
     queue_admitter.tick_once(OPENS + 1, store=store, load_event=lambda event_id: event)
+    queue_admitter.wait_for_pushes()  # pushes run beside the ticks
     assert notified == [EVENT_ID]
+
+
+def test_a_slow_push_round_never_holds_the_ticks_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from functions import queue_admitter
+
+    store = FakeQueueStore()
+    record_joins([join(f"fan{i}", OPENS + 1 + i) for i in range(30)], store)
+    store.freeze(EVENT_ID, OPENS + GRACE)
+    release, started, rounds = threading.Event(), threading.Event(), []
+
+    def slow_round(event_id: str) -> None:
+        rounds.append(event_id)
+        started.set()
+        release.wait(10)
+
+    monkeypatch.setattr(queue_admitter, "notify_queue", slow_round)
+    event = queued_event(admit_per_minute=600)  # 10 a second
+    try:
+        # WHEN three ticks run while the first push round is stuck
+        queue_admitter.tick_once(OPENS + GRACE + 1, store=store, load_event=lambda event_id: event)
+        assert started.wait(10)
+        for second in range(2, 4):
+            queue_admitter.tick_once(OPENS + GRACE + second, store=store, load_event=lambda event_id: event)
+        # THEN the serving counter kept its pace, and the stuck round was not piled on
+        assert store.counters[EVENT_ID].serving == 30.0
+        assert rounds == [EVENT_ID]
+    finally:
+        release.set()
+        queue_admitter.wait_for_pushes()
