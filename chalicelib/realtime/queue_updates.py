@@ -121,18 +121,15 @@ def push_queue_updates(
         for c in connections
         if c.connected_at is not None and at - c.connected_at < OPENING_SECONDS
     }
+    # `admitted` first: it is the push customers wait for, and a round can take a while.
+    frames = sorted(due.items(), key=lambda item: item[1][0]["type"] != "admitted")
     report = push_many(
-        ((cid, encode(message)) for cid, (message, _) in due.items()),
+        ((cid, encode(message)) for cid, (message, _) in frames),
         sender=sender or default_sender(),
         store=store,
         opening=opening,
     )
-    positions = admissions = 0
-    for cid in report.delivered:
-        message, recorded = due[cid]
-        store.record_push(recorded)
-        if message["type"] == "admitted":
-            admissions += 1
-        else:
-            positions += 1
+    store.record_pushes([due[cid][1] for cid in report.delivered])
+    admissions = sum(1 for cid in report.delivered if due[cid][0]["type"] == "admitted")
+    positions = len(report.delivered) - admissions
     return QueueUpdateReport(len(listener_ids), positions, admissions, len(report.gone))

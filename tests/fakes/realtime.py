@@ -46,6 +46,10 @@ class FakeConnectionStore:
                 self.items[key] = dataclasses.replace(connection)
                 self.writes += 1
 
+    def record_pushes(self, connections: list[Connection]) -> None:
+        for connection in connections:
+            self.record_push(connection)
+
     def claim_pace(self, key: str, now: float, interval: float) -> float:
         with self._lock:
             last = self.paces.get(key)
