@@ -226,8 +226,11 @@ def pool(
     settings: Settings, pool_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FakeUserPool]:
     """The app verifies tokens against this in-memory pool instead of fetching the real JWKS."""
+    from chalicelib.identity import erasures
+
     pool = FakeUserPool(settings, pool_key)
     monkeypatch.setattr(tokens, "_jwks_client", lambda url: pool.jwks)
+    monkeypatch.setattr(erasures, "ensure_not_erased", lambda user_id: None)  # no account was erased
     yield pool
     for cache in (aws.session, aws.client, aws.dynamodb_reader):
         cache.cache_clear()

@@ -283,7 +283,7 @@ def test_a_booking_passes_and_a_cancelled_one_is_required_after_cancel() -> None
 def test_a_no_content_response_passes_without_a_body() -> None:
     validate_response("DELETE", "/holds/{hold_id}", 204, None)
     validate_response("DELETE", "/holds/{hold_id}", 204, b"")
-    validate_response("DELETE", "/me", 202, "")
+    validate_response("DELETE", "/waitlist/{waitlist_id}", 204, "")
 
 
 @pytest.mark.parametrize(
