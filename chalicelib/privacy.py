@@ -41,6 +41,7 @@ from chalicelib.models import (
     table_name,
 )
 from chalicelib.settings import Settings, get_settings
+from chalicelib.timestamps import epoch_to_rfc3339, rfc3339
 
 logger = logging.getLogger("onsale.privacy")
 
@@ -109,12 +110,8 @@ def _connections_of(db: Any, user_id: str) -> list[dict[str, Any]]:
     )
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _epoch_text(seconds: float | None) -> str | None:
-    return _rfc3339(datetime.fromtimestamp(float(seconds), UTC)) if seconds is not None else None
+    return epoch_to_rfc3339(float(seconds)) if seconds is not None else None
 
 
 def _account(cognito: Any, settings: Settings, email: str) -> dict[str, Any] | None:
@@ -134,7 +131,7 @@ def _account(cognito: Any, settings: Settings, email: str) -> dict[str, Any] | N
     }
     for field, name in (("UserCreateDate", "created_at"), ("UserLastModifiedDate", "updated_at")):
         if isinstance(user.get(field), datetime):
-            account[name] = _rfc3339(user[field])
+            account[name] = rfc3339(user[field])
     return account
 
 
@@ -157,7 +154,7 @@ def export(
             "user_id": user.user_id,
             "email": user.email,
             "name": user.name,
-            "created_at": _rfc3339(user.created_at),
+            "created_at": rfc3339(user.created_at),
             "marketing_consent": bool(user.marketing_consent),
         }
         email = user.email
@@ -166,7 +163,7 @@ def export(
         QueueEntry.from_raw_data(i) for i in _query(db, QueueEntry, "by_user", "user_id", user_id)
     ]
     return {
-        "exported_at": _rfc3339(datetime.now(UTC)),
+        "exported_at": rfc3339(datetime.now(UTC)),
         "user_id": user_id,
         "profile": profile,
         "account": _account(cognito or aws.cognito(), settings, email),
@@ -235,7 +232,7 @@ def _payments(db: Any, payment_ids: list[str]) -> list[dict[str, Any]]:
                     "payment_id": payment.payment_id,
                     "amount": {"amount": int(payment.amount), "currency": payment.currency},
                     "status": payment.status,
-                    "created_at": _rfc3339(payment.created_at),
+                    "created_at": rfc3339(payment.created_at),
                 }
             )
     return found

@@ -25,18 +25,11 @@ from chalicelib.models import (
 )
 from chalicelib.schemas import EventCreate, EventPatch, slugify
 from chalicelib.settings import get_settings
+from chalicelib.timestamps import epoch_to_rfc3339, rfc3339
 
 _events: TTLCache[Event] = TTLCache(ttl_seconds=2.0)
 _availability: TTLCache[dict[str, SectionState]] = TTLCache(ttl_seconds=1.0)
 _seat_maps: TTLCache[dict[str, Any]] = TTLCache(ttl_seconds=1.0, max_entries=256)
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def epoch_to_rfc3339(seconds: float) -> str:
-    return rfc3339(datetime.fromtimestamp(seconds, UTC))
 
 
 def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Event:

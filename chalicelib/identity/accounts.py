@@ -18,6 +18,7 @@ from chalicelib.errors import (
 )
 from chalicelib.models import User, table_name
 from chalicelib.settings import Settings
+from chalicelib.timestamps import rfc3339
 
 logger = logging.getLogger(__name__)
 
@@ -120,5 +121,5 @@ def profile(user_id: str, *, db: Any = None) -> dict[str, Any]:
         "user_id": user.user_id,
         "email": user.email,
         "name": user.name,
-        "created_at": user.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": rfc3339(user.created_at),
     }

@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.models import SentEmail, table_name
+from chalicelib.timestamps import rfc3339
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +155,8 @@ def emails_sent_to(user_id: str, *, db: Any) -> list[dict[str, Any]]:
                 "status": record.status,
                 "subject": record.subject,
                 "message_id": record.message_id,
-                "created_at": _rfc3339(record.created_at),
-                "sent_at": _rfc3339(record.sent_at) if record.sent_at else None,
+                "created_at": rfc3339(record.created_at),
+                "sent_at": rfc3339(record.sent_at) if record.sent_at else None,
             }
         )
     return found
@@ -191,7 +192,3 @@ def _items_of(user_id: str, db: Any) -> list[dict[str, Any]]:
         start = page.get("LastEvaluatedKey")
         if not start:
             return items
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

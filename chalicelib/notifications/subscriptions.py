@@ -19,12 +19,9 @@ from chalicelib.catalog.venues import get_venue
 from chalicelib.errors import VenueNotFoundError
 from chalicelib.models import User, Venue, VenueSubscription, table_name
 from chalicelib.notifications import unsubscribe as tokens
+from chalicelib.timestamps import rfc3339
 
 logger = logging.getLogger(__name__)
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _key(venue_id: str, user_id: str) -> dict[str, Any]:
@@ -110,7 +107,7 @@ def list_subscriptions(user_id: str, *, db: Any = None) -> list[dict[str, Any]]:
                 "subscription_id": subscription.subscription_id,
                 "venue_id": subscription.venue_id,
                 "venue": venue,
-                "created_at": _rfc3339(subscription.created_at),
+                "created_at": rfc3339(subscription.created_at),
             }
         )
     return listed

@@ -22,12 +22,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.catalog.availability import seat_state
 from chalicelib.realtime.connections import ConnectionStore, default_store, seats_channel
 from chalicelib.realtime.push import MAX_FRAME_BYTES, Sender, default_sender, encode, push_many
+from chalicelib.timestamps import epoch_to_rfc3339
 
 logger = logging.getLogger("onsale.realtime")
 
@@ -47,7 +47,7 @@ class SeatChange:
     def as_dict(self) -> dict[str, str]:
         change = {"seat_id": self.seat_id, "section": self.section, "status": self.status}
         if self.status == "held" and self.hold_expires_at is not None:
-            change["expires_at"] = rfc3339(self.hold_expires_at)
+            change["expires_at"] = epoch_to_rfc3339(self.hold_expires_at)
         return change
 
 
@@ -93,10 +93,6 @@ def seat_changes(
     return changes
 
 
-def rfc3339(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def seats_frame(event_id: str, changes: list[SeatChange], as_of: float) -> bytes:
     """The one frame for this second: the changes, or a refresh when they would not fit."""
     frame = encode(
@@ -104,12 +100,12 @@ def seats_frame(event_id: str, changes: list[SeatChange], as_of: float) -> bytes
             "type": "seats",
             "event_id": event_id,
             "changes": [c.as_dict() for c in changes],
-            "as_of": rfc3339(as_of),
+            "as_of": epoch_to_rfc3339(as_of),
         }
     )
     if len(frame) < MAX_FRAME_BYTES:
         return frame
-    return encode({"type": "seats", "event_id": event_id, "refresh": True, "as_of": rfc3339(as_of)})
+    return encode({"type": "seats", "event_id": event_id, "refresh": True, "as_of": epoch_to_rfc3339(as_of)})
 
 
 def event_section_names(event_id: str) -> Mapping[str, str]:

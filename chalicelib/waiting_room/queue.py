@@ -15,7 +15,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from chalicelib import aws
@@ -23,6 +23,7 @@ from chalicelib.cache import TTLCache
 from chalicelib.errors import EventNotOnSaleError, QueueEntryNotFoundError, QueueNotRequiredError
 from chalicelib.models import Event, QueueEntry
 from chalicelib.settings import get_settings
+from chalicelib.timestamps import epoch_to_rfc3339
 from chalicelib.waiting_room import tokens
 from chalicelib.waiting_room.permutation import permute
 from chalicelib.waiting_room.store import Counter, DynamoQueueStore, QueueStore
@@ -145,10 +146,6 @@ def standing(
     return Standing(place, position, schedule.wait_for(position, now), False)
 
 
-def rfc3339(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _body(
     queue_id: str,
     entry: QueueEntry | None,
@@ -181,7 +178,7 @@ def _body(
             admitted_at=int(admitted_at),
             expires_at=expires_at,
         ),
-        expires_at=rfc3339(expires_at),
+        expires_at=epoch_to_rfc3339(expires_at),
     )
     return body
 

@@ -9,7 +9,8 @@ import pytest
 
 from chalicelib.realtime.connections import Connection, seats_channel
 from chalicelib.realtime.push import MAX_FRAME_BYTES
-from chalicelib.realtime.seat_changes import push_seat_changes, rfc3339, seat_changes
+from chalicelib.realtime.seat_changes import push_seat_changes, seat_changes
+from chalicelib.timestamps import epoch_to_rfc3339
 from functions import seat_push
 from tests.fakes.realtime import FakeClock, FakeConnectionStore, FakeSender
 
@@ -62,7 +63,12 @@ def test_a_hold_and_a_sale_become_held_and_sold_with_the_section_name() -> None:
     assert changes_of(records) == {
         "E1": [
             {"seat_id": "balcony-c-9", "section": "Balcony", "status": "sold"},
-            {"seat_id": "floor-a-1", "section": "Floor", "status": "held", "expires_at": rfc3339(NOW + 300)},
+            {
+                "seat_id": "floor-a-1",
+                "section": "Floor",
+                "status": "held",
+                "expires_at": epoch_to_rfc3339(NOW + 300),
+            },
         ]
     }
 
@@ -105,7 +111,7 @@ def test_a_hold_already_expired_reads_available_as_the_rest_seat_map_says() -> N
         "seat_id": "floor-a-1",
         "section": "Floor",
         "status": "held",
-        "expires_at": rfc3339(NOW + 60),
+        "expires_at": epoch_to_rfc3339(NOW + 60),
     }
 
 

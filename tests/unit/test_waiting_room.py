@@ -14,6 +14,7 @@ import pytest
 from chalicelib.errors import EventNotOnSaleError, QueueEntryNotFoundError, QueueNotRequiredError
 from chalicelib.models import Event
 from chalicelib.settings import Settings
+from chalicelib.timestamps import epoch_to_rfc3339
 from chalicelib.waiting_room import admitter, queue, tokens
 from chalicelib.waiting_room.intake import JoinRequest, record_joins
 from chalicelib.waiting_room.permutation import permute
@@ -217,7 +218,7 @@ def test_an_admitted_fan_gets_a_token_for_the_window(monkeypatch: pytest.MonkeyP
     store, queue_id = _admitted_store(OPENS + 6)
     body = queue.queue_status(EVENT_ID, queue_id, "fan", store=store, now=OPENS + 100)
     assert body["status"] == "admitted" and body["position"] == 0 and body["place"] == 1
-    assert body["expires_at"] == queue.rfc3339(OPENS + 6 + 600)
+    assert body["expires_at"] == epoch_to_rfc3339(OPENS + 6 + 600)
     # (NOW is in the future of the wall clock, so only the claims are checked here; verification
     # itself is tested in test_waiting_room_tokens.py)
     claims = jwt.decode(body["admission_token"], KEY, algorithms=["HS256"], options={"verify_iat": False})
