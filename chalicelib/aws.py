@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import get_settings
@@ -96,3 +97,13 @@ def sqs() -> Any:
 
 def cognito() -> Any:
     return client("cognito-idp")
+
+
+def all_items(call: Callable[..., dict[str, Any]], **request: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a paged Query or Scan, page after page: `all_items(db.query, TableName=...)`."""
+    while True:
+        page = call(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

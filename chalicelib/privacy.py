@@ -74,28 +74,17 @@ TOMBSTONE_SECONDS = 24 * 3600  # longer than any token the user pool issues (1 h
 
 
 def _query(db: Any, model: type[Any], index: str, key: str, value: str) -> Iterator[dict[str, Any]]:
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(model),
-        "IndexName": index,
-        "KeyConditionExpression": f"{key} = :v",
-        "ExpressionAttributeValues": {":v": {"S": value}},
-    }
-    while True:
-        page = db.query(**kwargs)
-        yield from page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return aws.all_items(
+        db.query,
+        TableName=table_name(model),
+        IndexName=index,
+        KeyConditionExpression=f"{key} = :v",
+        ExpressionAttributeValues={":v": {"S": value}},
+    )
 
 
 def _scan(db: Any, model: type[Any], **kwargs: Any) -> Iterator[dict[str, Any]]:
-    kwargs["TableName"] = table_name(model)
-    while True:
-        page = db.scan(**kwargs)
-        yield from page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return aws.all_items(db.scan, TableName=table_name(model), **kwargs)
 
 
 def _connections_of(db: Any, user_id: str) -> list[dict[str, Any]]:

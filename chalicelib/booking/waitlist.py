@@ -182,38 +182,28 @@ def _order(entry: WaitlistEntry) -> tuple[datetime, str]:
 def event_entries(event_id: str, *, db: Any = None) -> list[WaitlistEntry]:
     """Every entry of an event's waitlist, in arrival order."""
     db = db or aws.dynamodb()
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(WaitlistEntry),
-        "IndexName": "by_event",
-        "KeyConditionExpression": "event_id = :e",
-        "ExpressionAttributeValues": {":e": {"S": event_id}},
-    }
-    entries: list[WaitlistEntry] = []
-    while True:
-        page = db.query(**kwargs)
-        entries.extend(WaitlistEntry.from_raw_data(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return sorted(entries, key=_order)
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = aws.all_items(
+        db.query,
+        TableName=table_name(WaitlistEntry),
+        IndexName="by_event",
+        KeyConditionExpression="event_id = :e",
+        ExpressionAttributeValues={":e": {"S": event_id}},
+    )
+    return sorted((WaitlistEntry.from_raw_data(item) for item in items), key=_order)
 
 
 def user_entries(user_id: str, *, db: Any = None) -> list[WaitlistEntry]:
     """Every entry of a customer, newest first."""
     db = db or aws.dynamodb()
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(WaitlistEntry),
-        "IndexName": "by_user",
-        "KeyConditionExpression": "user_id = :u",
-        "ExpressionAttributeValues": {":u": {"S": user_id}},
-        "ScanIndexForward": False,
-    }
-    entries: list[WaitlistEntry] = []
-    while True:
-        page = db.query(**kwargs)
-        entries.extend(WaitlistEntry.from_raw_data(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return entries
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = aws.all_items(
+        db.query,
+        TableName=table_name(WaitlistEntry),
+        IndexName="by_user",
+        KeyConditionExpression="user_id = :u",
+        ExpressionAttributeValues={":u": {"S": user_id}},
+        ScanIndexForward=False,
+    )
+    return [WaitlistEntry.from_raw_data(item) for item in items]
 
 
 def my_waitlist(user_id: str, *, db: Any = None) -> dict[str, Any]:
@@ -472,21 +462,15 @@ def events_with_open_entries(*, db: Any = None) -> list[str]:
     and the sweep runs once a minute in AWS.
     """
     db = db or aws.dynamodb()
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(WaitlistEntry),
-        "FilterExpression": "#status = :waiting OR #status = :offered",
-        "ProjectionExpression": "event_id",
-        "ExpressionAttributeNames": {"#status": "status"},
-        "ExpressionAttributeValues": {":waiting": {"S": "waiting"}, ":offered": {"S": "offered"}},
-    }
-    events: dict[str, None] = {}
-    while True:
-        page = db.scan(**kwargs)
-        for item in page.get("Items", []):
-            events[item["event_id"]["S"]] = None
-        if "LastEvaluatedKey" not in page:
-            return list(events)
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = aws.all_items(
+        db.scan,
+        TableName=table_name(WaitlistEntry),
+        FilterExpression="#status = :waiting OR #status = :offered",
+        ProjectionExpression="event_id",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":waiting": {"S": "waiting"}, ":offered": {"S": "offered"}},
+    )
+    return list(dict.fromkeys(item["event_id"]["S"] for item in items))
 
 
 def sweep(*, db: Any = None, now: float | None = None) -> int:

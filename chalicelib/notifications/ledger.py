@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import all_items
 from chalicelib.models import SentEmail, table_name
 from chalicelib.timestamps import rfc3339
 
@@ -176,19 +177,12 @@ def erase_emails_sent_to(user_id: str, *, db: Any) -> int:
 
 
 def _items_of(user_id: str, db: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    start: dict[str, Any] | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "TableName": table_name(SentEmail),
-            "IndexName": "by_user",
-            "KeyConditionExpression": "user_id = :user",
-            "ExpressionAttributeValues": {":user": {"S": user_id}},
-        }
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = db.query(**kwargs)
-        items.extend(page.get("Items", []))
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
+    return list(
+        all_items(
+            db.query,
+            TableName=table_name(SentEmail),
+            IndexName="by_user",
+            KeyConditionExpression="user_id = :user",
+            ExpressionAttributeValues={":user": {"S": user_id}},
+        )
+    )

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.aws import all_items
 from chalicelib.models import Booking, Event, table_name
 from chalicelib.notifications import facts
 from chalicelib.notifications.postman import ClaimBusyError, Postman, describe
@@ -23,50 +24,34 @@ logger = logging.getLogger("onsale.notifications")
 def events_starting_between(db: Any, start: datetime, end: datetime) -> Iterator[str]:
     """Ids of events starting in (start, end]: a scan of keys and start times (decisions)."""
     values = {":from": {"S": Event.start_at.serialize(start)}, ":until": {"S": Event.start_at.serialize(end)}}
-    page_start: dict[str, Any] | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "TableName": table_name(Event),
-            "FilterExpression": "start_at > :from AND start_at <= :until",
-            "ProjectionExpression": "event_id, start_at",
-            "ExpressionAttributeValues": values,
-        }
-        if page_start:
-            kwargs["ExclusiveStartKey"] = page_start
-        page = db.scan(**kwargs)
-        for item in page.get("Items", []):
-            yield item["event_id"]["S"]
-        page_start = page.get("LastEvaluatedKey")
-        if not page_start:
-            return
+    for item in all_items(
+        db.scan,
+        TableName=table_name(Event),
+        FilterExpression="start_at > :from AND start_at <= :until",
+        ProjectionExpression="event_id, start_at",
+        ExpressionAttributeValues=values,
+    ):
+        yield item["event_id"]["S"]
 
 
 def confirmed_bookings(db: Any, event_id: str) -> Iterator[dict[str, Any]]:
-    page_start: dict[str, Any] | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "TableName": table_name(Booking),
-            "IndexName": "by_event",
-            "KeyConditionExpression": "event_id = :event",
-            "FilterExpression": "#status = :confirmed",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {":event": {"S": event_id}, ":confirmed": {"S": "confirmed"}},
+    for item in all_items(
+        db.query,
+        TableName=table_name(Booking),
+        IndexName="by_event",
+        KeyConditionExpression="event_id = :event",
+        FilterExpression="#status = :confirmed",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":event": {"S": event_id}, ":confirmed": {"S": "confirmed"}},
+    ):
+        booking = Booking.from_raw_data(item)
+        yield {
+            "booking_id": booking.booking_id,
+            "user_id": booking.user_id,
+            "event_id": booking.event_id,
+            "seat_ids": list(booking.seat_ids),
+            "total": {"amount": int(booking.total.amount), "currency": booking.total.currency},
         }
-        if page_start:
-            kwargs["ExclusiveStartKey"] = page_start
-        page = db.query(**kwargs)
-        for item in page.get("Items", []):
-            booking = Booking.from_raw_data(item)
-            yield {
-                "booking_id": booking.booking_id,
-                "user_id": booking.user_id,
-                "event_id": booking.event_id,
-                "seat_ids": list(booking.seat_ids),
-                "total": {"amount": int(booking.total.amount), "currency": booking.total.currency},
-            }
-        page_start = page.get("LastEvaluatedKey")
-        if not page_start:
-            return
 
 
 def send_due_reminders(postman: Postman) -> dict[str, int]:

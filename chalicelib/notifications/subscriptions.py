@@ -73,22 +73,16 @@ def is_following(user_id: str, venue_id: str, *, db: Any) -> bool:
 
 
 def _subscriptions_of(user_id: str, db: Any) -> list[VenueSubscription]:
-    found: list[VenueSubscription] = []
-    start: dict[str, Any] | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "TableName": table_name(VenueSubscription),
-            "IndexName": "by_user",
-            "KeyConditionExpression": "user_id = :user",
-            "ExpressionAttributeValues": {":user": {"S": user_id}},
-        }
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = db.query(**kwargs)
-        found.extend(VenueSubscription.from_raw_data(item) for item in page.get("Items", []))
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return found
+    return [
+        VenueSubscription.from_raw_data(item)
+        for item in aws.all_items(
+            db.query,
+            TableName=table_name(VenueSubscription),
+            IndexName="by_user",
+            KeyConditionExpression="user_id = :user",
+            ExpressionAttributeValues={":user": {"S": user_id}},
+        )
+    ]
 
 
 def list_subscriptions(user_id: str, *, db: Any = None) -> list[dict[str, Any]]:
@@ -124,22 +118,14 @@ def delete_subscriptions_of(user_id: str, *, db: Any = None) -> int:
 
 def subscribers(venue_id: str, *, db: Any) -> Iterator[str]:
     """User ids following a venue, page by page."""
-    start: dict[str, Any] | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "TableName": table_name(VenueSubscription),
-            "KeyConditionExpression": "venue_id = :venue",
-            "ExpressionAttributeValues": {":venue": {"S": venue_id}},
-            "ProjectionExpression": "user_id",
-        }
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = db.query(**kwargs)
-        for item in page.get("Items", []):
-            yield item["user_id"]["S"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return
+    for item in aws.all_items(
+        db.query,
+        TableName=table_name(VenueSubscription),
+        KeyConditionExpression="venue_id = :venue",
+        ExpressionAttributeValues={":venue": {"S": venue_id}},
+        ProjectionExpression="user_id",
+    ):
+        yield item["user_id"]["S"]
 
 
 # --- marketing consent ----------------------------------------------------------------------

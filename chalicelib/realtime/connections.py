@@ -239,13 +239,7 @@ class DynamoConnectionStore:
             return max(0.01, (last + interval - now) if last is not None else interval)
 
     def _query(self, **kwargs: Any) -> Iterable[dict[str, Any]]:
-        kwargs["TableName"] = self.table
-        while True:
-            page = self.db.query(**kwargs)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return aws.all_items(self.db.query, TableName=self.table, **kwargs)
 
 
 def default_store() -> ConnectionStore:
