@@ -6,14 +6,16 @@ import itertools
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
 _counter = itertools.count()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,17 @@ class User:
 
 def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def eventually(check: Callable[[], T | None], what: str, timeout: float = 60, every: float = 0.5) -> T:
+    """Poll `check` until it returns something truthy (eventually consistent reads)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(every)
 
 
 class Api:

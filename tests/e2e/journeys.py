@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -172,14 +171,3 @@ def create_queued_show(
 def seat_id(show: ShowEvent, row: str, number: int) -> str:
     """The id of seat `row`-`number` (ids end with `-<row>-<number>`)."""
     return next(s for s in show.seat_ids if s.endswith(f"-{row}-{number}"))
-
-
-def eventually(check: Callable[[], T | None], what: str, timeout: float = 60, every: float = 0.5) -> T:
-    """Poll `check` until it returns something truthy (eventually consistent reads)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(every)

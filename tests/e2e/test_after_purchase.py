@@ -18,13 +18,12 @@ from tests.e2e.journeys import (
     PASSWORD,
     book_via_api,
     create_show,
-    eventually,
     floor_section,
     log_in,
     screenshot,
     wait_until_searchable,
 )
-from tests.support import Api, User
+from tests.support import Api, User, eventually
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason=CHROMIUM_MISSING)
 

@@ -20,14 +20,13 @@ from tests.e2e.conftest import ContextFactory
 from tests.e2e.journeys import (
     PASSWORD,
     create_queued_show,
-    eventually,
     hold_button,
     log_in,
     screenshot,
     seat,
     seat_id,
 )
-from tests.support import Api, User
+from tests.support import Api, User, eventually
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason=CHROMIUM_MISSING)
 

@@ -5,24 +5,12 @@ who checks out. Also: the waitlist refuses what it should."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from tests.openapi_check import validate_response
-from tests.support import Api, Stack, User, sent_emails, wait_for_emails
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
+from tests.support import Api, Stack, User, eventually, sent_emails, wait_for_emails
 
 
 def book(api: Api, fan: User, event_id: str, seat_ids: list[str]) -> dict[str, Any]:

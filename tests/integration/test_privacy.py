@@ -7,26 +7,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.openapi_check import validate_response
-from tests.support import Api, Stack, User, wait_for_emails
+from tests.support import Api, Stack, User, eventually, wait_for_emails
 
 PASSWORD = "correct-horse-battery"
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
 
 
 def sign_up(api: Api, name: str) -> tuple[User, str]:
@@ -99,7 +88,7 @@ def customer(api: Api, stack: Stack) -> dict[str, Any]:
     sold_out, sold_seats = api.small_event(seats_per_row=2, rows=1, name="Tiny Room Show")
     other = api.new_user()
     assert book(api, other, sold_out, sold_seats).status_code == 201
-    joined = eventually(
+    joined: Any = eventually(
         lambda: (
             (r := api.call("POST", f"/events/{sold_out}/waitlist", fan, json={"quantity": 1})).status_code
             == 201
