@@ -17,7 +17,7 @@ from ulid import ULID
 from chalicelib import aws
 from chalicelib.catalog.venues import get_venue
 from chalicelib.errors import VenueNotFoundError
-from chalicelib.models import User, Venue, VenueSubscription, table_name
+from chalicelib.models import User, VenueSubscription, table_name
 from chalicelib.notifications import unsubscribe as tokens
 from chalicelib.timestamps import rfc3339
 
@@ -90,12 +90,12 @@ def list_subscriptions(user_id: str, *, db: Any = None) -> list[dict[str, Any]]:
     db = db or aws.dynamodb()
     listed = []
     for subscription in _subscriptions_of(user_id, db):
-        item = db.get_item(TableName=table_name(Venue), Key={"venue_id": {"S": subscription.venue_id}}).get(
-            "Item"
-        )
         venue: dict[str, Any] = {"venue_id": subscription.venue_id}
-        if item:
-            venue.update(name=item["name"]["S"], city=item["city"]["S"])
+        try:
+            found = get_venue(subscription.venue_id, db=db)
+            venue.update(name=found.name, city=found.city)
+        except VenueNotFoundError:  # removed since: the subscription still says which it was
+            pass
         listed.append(
             {
                 "subscription_id": subscription.subscription_id,
