@@ -92,6 +92,8 @@ def ensure_tables() -> None:
         if params["TableName"] not in existing:
             client.create_table(**params)
             logger.info("created table %s", params["TableName"])
+        elif "StreamSpecification" in params:
+            _ensure_stream(client, params["TableName"], params["StreamSpecification"])
         ttl = ttl_attribute(model)
         if ttl:
             status = client.describe_time_to_live(TableName=params["TableName"])
@@ -100,6 +102,17 @@ def ensure_tables() -> None:
                     TableName=params["TableName"],
                     TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl},
                 )
+
+
+def _ensure_stream(client: Any, table: str, spec: dict[str, Any]) -> None:
+    """Turn on a stream a model gained since its table was created (a kept emulator state)."""
+    current = client.describe_table(TableName=table)["Table"].get("StreamSpecification") or {}
+    if current.get("StreamEnabled") and current.get("StreamViewType") == spec["StreamViewType"]:
+        return
+    if current.get("StreamEnabled"):  # another view type: a stream is replaced, not edited
+        client.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
+    client.update_table(TableName=table, StreamSpecification=spec)
+    logger.info("enabled the %s stream of table %s", spec["StreamViewType"], table)
 
 
 def ensure_queue(name: str) -> str:

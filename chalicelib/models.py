@@ -137,7 +137,7 @@ class SectionAvailability(Model):
 
     class Meta:
         table_name = "availability"
-        stream: str | None = None
+        stream: str | None = "KEYS_ONLY"  # the search index re-reads an event's availability
 
     event_id = UnicodeAttribute(hash_key=True)
     section = UnicodeAttribute(range_key=True)  # section slug

@@ -1,8 +1,12 @@
-"""DynamoDB stream consumer of the events table: keeps the search index current.
+"""DynamoDB stream consumer of the events and availability tables: keeps the search index current.
 
-INSERT/MODIFY index the new image, REMOVE deletes, and one `refresh()` per batch writes it all.
-Stream records can arrive twice or late; the engines keep the newest version of each event
-(`updated_at`), so replays change nothing.
+Events table records: INSERT/MODIFY index the new image, REMOVE deletes. Availability table
+records (a section summary changed: seats sold, held or released) re-read the event's section
+summaries, strongly consistent, once per event per batch, and hand the engine the event's
+availability record. One `refresh()` per batch writes it all. Stream records can arrive twice or
+late; the engines keep the newest version of each event (`updated_at`) and of each availability
+record (`as_of`, when it was read), and an availability record is always read fresh, so replays
+change nothing.
 
 Failures are reported the stream way: `batchItemFailures` names the first record not processed,
 and the event source mapping (or the local poller) retries from there. A record whose image is
@@ -12,10 +16,18 @@ not an event can never succeed, so it is logged and skipped rather than blocking
 from __future__ import annotations
 
 import logging
-from typing import Any
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import search
 from chalicelib.search import SearchEngine
+
+if TYPE_CHECKING:
+    from chalicelib.catalog.availability import SectionState
+
+# Reads an event's section summaries (strongly consistent): the indexer's one DynamoDB read.
+ReadSections = Callable[[str], Mapping[str, "SectionState"]]
 
 logger = logging.getLogger("onsale.search_indexer")
 
@@ -35,12 +47,22 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process(records, engine)
 
 
-def process(records: list[dict[str, Any]], engine: SearchEngine) -> dict[str, Any]:
+def read_sections(event_id: str) -> Mapping[str, SectionState]:
+    from chalicelib import aws
+    from chalicelib.catalog.availability import read_sections as read
+
+    return read(event_id, db=aws.dynamodb(), consistent=True)
+
+
+def process(
+    records: list[dict[str, Any]], engine: SearchEngine, sections: ReadSections = read_sections
+) -> dict[str, Any]:
     """Apply stream records to `engine` in order; never raises."""
     failed_at: int | None = None
+    refreshed: set[str] = set()  # events whose availability this batch has read already
     for position, record in enumerate(records):
         try:
-            _apply(record, engine)
+            _apply(record, engine, sections, refreshed)
         except Exception:
             logger.exception("search indexing failed at %s", _sequence_number(record))
             failed_at = position
@@ -53,10 +75,18 @@ def process(records: list[dict[str, Any]], engine: SearchEngine) -> dict[str, An
     return _failed_from(records, failed_at)
 
 
-def _apply(record: dict[str, Any], engine: SearchEngine) -> None:
+def _apply(record: dict[str, Any], engine: SearchEngine, sections: ReadSections, refreshed: set[str]) -> None:
     name = record.get("eventName")
     change = record.get("dynamodb") or {}
-    if name in {"INSERT", "MODIFY"}:
+    keys = change.get("Keys") or {}
+    if "section" in keys:  # the availability table: any change means "read it again"
+        event_id = (keys.get("event_id") or {}).get("S")
+        if not event_id:
+            logger.error("availability record %s without an event_id key: skipped", _sequence_number(record))
+        elif event_id not in refreshed:
+            _refresh_availability(event_id, engine, sections)
+            refreshed.add(event_id)
+    elif name in {"INSERT", "MODIFY"}:
         image = change.get("NewImage")
         if not image:
             logger.error("record %s has no NewImage (stream view type?): skipped", _sequence_number(record))
@@ -75,6 +105,14 @@ def _apply(record: dict[str, Any], engine: SearchEngine) -> None:
         engine.delete(event_id)
     else:
         logger.warning("record %s: unknown eventName %r skipped", _sequence_number(record), name)
+
+
+def _refresh_availability(event_id: str, engine: SearchEngine, sections: ReadSections) -> None:
+    from chalicelib.search.documents import availability_of
+
+    as_of = time.time_ns() // 1_000_000  # taken before the read: a later read always wins
+    states = sections(event_id)
+    engine.set_availability(availability_of(event_id, states, as_of, time.time()))
 
 
 def _sequence_number(record: dict[str, Any]) -> str | None:

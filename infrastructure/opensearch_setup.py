@@ -121,23 +121,36 @@ def connect(endpoint: str, region: str, admin_role_arn: str) -> Any:
     )
 
 
-def reindex(client: Any, index: str, table: str, region: str) -> int:
-    """Index every event of `table` again (newest version wins, so this is safe at any time)."""
+def reindex(client: Any, index: str, table: str, region: str, availability_table: str | None = None) -> int:
+    """Index every event of `table` again, and with `availability_table` every event's
+    availability (newest version wins, so this is safe at any time)."""
+    import time
+
     import boto3
 
     if str(ROOT) not in sys.path:  # run as a script from anywhere
         sys.path.insert(0, str(ROOT))
-    from chalicelib import search
+    from chalicelib import aws, search
+    from chalicelib.catalog.availability import SectionState, section_state
+    from chalicelib.search.documents import availability_of
     from chalicelib.search.opensearch_engine import OpenSearchEngine
 
     engine = OpenSearchEngine(client, index)
+    db = boto3.client("dynamodb", region_name=region)
     count = 0
-    pages = boto3.client("dynamodb", region_name=region).get_paginator("scan").paginate(TableName=table)
-    for page in pages:
-        for item in page.get("Items", []):
-            engine.upsert(search.document_from_event(item))
-            count += 1
-        engine.refresh()
+    for item in aws.all_items(db.scan, TableName=table):
+        engine.upsert(search.document_from_event(item))
+        count += 1
+        if count % 500 == 0:
+            engine.refresh()
+    if availability_table:
+        as_of = time.time_ns() // 1_000_000
+        events: dict[str, dict[str, SectionState]] = {}
+        for item in aws.all_items(db.scan, TableName=availability_table, ConsistentRead=True):
+            events.setdefault(item["event_id"]["S"], {})[item["section"]["S"]] = section_state(item)
+        for event_id, sections in events.items():
+            engine.set_availability(availability_of(event_id, sections, as_of, time.time()))
+    engine.refresh()
     return count
 
 
@@ -153,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", default="onsale-events")
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--reindex-table", help="re-index every item of this events table")
+    parser.add_argument(
+        "--availability-table", help="with --reindex-table: also index availability from this table"
+    )
     args = parser.parse_args(argv)
 
     client = connect(args.endpoint, args.region, args.admin_role_arn)
@@ -173,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{request.method} {request.path}", flush=True)
     if args.reindex_table:
-        print(f"re-indexed {reindex(client, args.index, args.reindex_table, args.region)} events", flush=True)
+        count = reindex(client, args.index, args.reindex_table, args.region, args.availability_table)
+        print(f"re-indexed {count} events", flush=True)
     return 0
 
 

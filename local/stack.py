@@ -232,12 +232,14 @@ def start_inventory_poller(stop: threading.Event) -> None:
 
 
 def start_search_indexer(stop: threading.Event) -> None:
-    """Every event change, from the stream's start: the index needs them all."""
-    from chalicelib.models import Event, table_name
+    """Every event change and every availability change, from the streams' start: the index needs
+    them all (one handler, as the two event source mappings of the deployed indexer)."""
+    from chalicelib.models import Event, SectionAvailability, table_name
     from functions import search_indexer
     from local.pollers import StreamPoller
 
-    StreamPoller(table_name(Event), search_indexer.handler, stop, start_at="TRIM_HORIZON").start()
+    for model in (Event, SectionAvailability):
+        StreamPoller(table_name(model), search_indexer.handler, stop, start_at="TRIM_HORIZON").start()
 
 
 # --- waiting room ---------------------------------------------------------------------------

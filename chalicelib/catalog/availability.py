@@ -39,25 +39,26 @@ def seat_state(image: Mapping[str, Any] | None, now: float) -> str:
     return "available"
 
 
-def read_sections(event_id: str, *, db: Any = None) -> dict[str, SectionState]:
-    """All section summaries of an event (eventually consistent; DAX-cacheable)."""
+def read_sections(event_id: str, *, db: Any = None, consistent: bool = False) -> dict[str, SectionState]:
+    """All section summaries of an event: eventually consistent and DAX-cacheable by default,
+    `consistent` for a writer that must see the latest state (the search indexer)."""
     db = db or aws.dynamodb_reader()
-    states: dict[str, SectionState] = {}
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(SectionAvailability),
-        "KeyConditionExpression": "event_id = :e",
-        "ExpressionAttributeValues": {":e": {"S": event_id}},
-    }
-    while True:
-        page = db.query(**kwargs)
-        for item in page.get("Items", []):
-            states[item["section"]["S"]] = SectionState(
-                sold=set(item.get("sold", {}).get("SS", [])),
-                held={k: float(v["N"]) for k, v in item.get("held", {}).get("M", {}).items()},
-            )
-        if "LastEvaluatedKey" not in page:
-            return states
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = aws.all_items(
+        db.query,
+        TableName=table_name(SectionAvailability),
+        KeyConditionExpression="event_id = :e",
+        ExpressionAttributeValues={":e": {"S": event_id}},
+        ConsistentRead=consistent,
+    )
+    return {item["section"]["S"]: section_state(item) for item in items}
+
+
+def section_state(item: Mapping[str, Any]) -> SectionState:
+    """The state of a section summary item (DynamoDB JSON)."""
+    return SectionState(
+        sold=set(item.get("sold", {}).get("SS", [])),
+        held={k: float(v["N"]) for k, v in item.get("held", {}).get("M", {}).items()},
+    )
 
 
 SeatChange = tuple[Mapping[str, Any] | None, Mapping[str, Any]]  # (old image, new image)

@@ -6,8 +6,10 @@
 - OpenSearch runs in AWS: `ONSALE_SEARCH_ENGINE=opensearch`, cluster `OPENSEARCH_URL`, index
   `ONSALE_SEARCH_INDEX` (default "onsale-events").
 
-Both are fed by the events table's stream (`functions/search_indexer.py`) with documents built by
-`document_from_event`, and both answer `search(SearchQuery) -> SearchPage` the same way:
+Both are fed by `functions/search_indexer.py` from two streams: the events table's (documents
+built by `document_from_event`) and the availability summaries' (availability records, so that
+a result's `available_count` is live within seconds), and both answer
+`search(SearchQuery) -> SearchPage` the same way:
 - `q`: every word must match one of name, performers, venue name, city or description, allowing
   typos (1 edit for words of 4-7 letters, 2 for 8+, transpositions count as one), prefixes (2+
   letters) and ignoring case and accents; a `q` without any word is treated as absent;
@@ -26,6 +28,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -145,8 +148,13 @@ class SearchEngine(Protocol):
         """Index `doc` (from `document_from_event`) unless a newer or equal version is indexed.
         May be buffered until `refresh()`."""
 
+    def set_availability(self, availability: dict[str, Any]) -> None:
+        """Keep the event's availability record (`documents.availability_of`) unless one read
+        later (`as_of`) is kept; it outlives upserts of the event. May be buffered until
+        `refresh()`."""
+
     def delete(self, event_id: str) -> None:
-        """Remove the event from the index. May be buffered until `refresh()`."""
+        """Remove the event (and its availability) from the index. May be buffered until `refresh()`."""
 
     def search(self, query: SearchQuery) -> SearchPage: ...
 
@@ -171,9 +179,24 @@ def index_dir() -> str:
     return DEFAULT_INDEX_DIR
 
 
-@functools.cache
+_engine_lock = threading.Lock()
+
+
 def engine() -> SearchEngine:
-    """The process's search engine, chosen by `ONSALE_SEARCH_ENGINE` (built on first use)."""
+    """The process's search engine, chosen by `ONSALE_SEARCH_ENGINE` (built on first use, once,
+    even when two stream pollers ask at the same moment: tantivy allows one writer)."""
+    with _engine_lock:
+        return _build_engine()
+
+
+def reset_engine() -> None:
+    """Forget the process's engine (tests switch engines and index directories)."""
+    with _engine_lock:
+        _build_engine.cache_clear()
+
+
+@functools.cache
+def _build_engine() -> SearchEngine:
     kind = (os.environ.get("ONSALE_SEARCH_ENGINE") or "tantivy").strip().lower()
     if kind == "tantivy":
         from chalicelib.search.tantivy_engine import TantivyEngine
@@ -198,4 +221,5 @@ __all__ = [
     "document_from_event",
     "engine",
     "index_dir",
+    "reset_engine",
 ]

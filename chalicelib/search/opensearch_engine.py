@@ -7,6 +7,11 @@
   with external versioning (`version_type=external`, `version=updated_at`), so OpenSearch itself
   rejects a write that is not newer than the stored one: that 409 is a success (the stream
   record was stale or a duplicate). Deleting a missing document (404) is a success too.
+- An event's availability record is a second document in the same index, `availability:<id>`,
+  written with external versioning too (`version=as_of`), so the frequent availability writes
+  never touch the event's document and a late one is refused like a stale event. It has no
+  `start_at`, so no search (all filter on `start_at`) can match it; a page's records are read with
+  one `_mget` and folded into its summaries.
 - Requests are built by the pure function `build_search_body`; pages use `search_after` with the
   sort values of the last hit, carried in the opaque cursor.
 """
@@ -21,7 +26,7 @@ from typing import Any, Protocol
 
 from chalicelib.errors import InvalidRequestError
 from chalicelib.search import SearchPage, SearchQuery
-from chalicelib.search.documents import SUMMARY_FIELDS, filter_keys, summary, version
+from chalicelib.search.documents import SUMMARY_FIELDS, availability_version, filter_keys, summary, version
 from chalicelib.search.paging import decode_cursor, encode_cursor, rfc3339_from_timestamp, start_bounds
 from chalicelib.search.text import MIN_PREFIX_CHARS, fold, keyword
 
@@ -32,6 +37,7 @@ SEARCHED_FIELDS = ["name^3", "performers^2", "venue.name", "venue.city", "descri
 # OpenSearch's AUTO fuzziness with the thresholds of the tantivy engine: exact up to 3 letters,
 # 1 edit for 4-7, 2 for 8 or more (plain "AUTO" is 3 and 6).
 FUZZINESS = "AUTO:4,8"
+AVAILABILITY_PREFIX = "availability:"
 
 
 class SearchClient(Protocol):
@@ -45,6 +51,8 @@ class SearchClient(Protocol):
     def search(
         self, *, body: Any = None, index: Any = None, params: Any = None, headers: Any = None
     ) -> Any: ...
+
+    def mget(self, *, body: Any, index: Any = None, params: Any = None, headers: Any = None) -> Any: ...
 
 
 class SearchWriteError(RuntimeError):
@@ -90,7 +98,7 @@ def build_search_body(query: SearchQuery) -> dict[str, Any]:
     body: dict[str, Any] = {
         "size": query.limit + 1,  # one more than a page says whether another page exists
         "track_total_hits": False,
-        "_source": {"includes": list(SUMMARY_FIELDS)},
+        "_source": {"includes": [*SUMMARY_FIELDS, "capacity"]},
         "query": {"bool": boolean},
         "sort": sort,
     }
@@ -176,8 +184,18 @@ class OpenSearchEngine:
         }
         self._actions.extend([{"index": meta}, index_body(doc)])
 
+    def set_availability(self, availability: dict[str, Any]) -> None:
+        meta = {
+            "_index": self.index,
+            "_id": AVAILABILITY_PREFIX + availability["event_id"],
+            "version": availability_version(availability),
+            "version_type": "external",
+        }
+        self._actions.extend([{"index": meta}, {"availability": availability}])
+
     def delete(self, event_id: str) -> None:
-        self._actions.append({"delete": {"_index": self.index, "_id": event_id}})
+        for doc_id in (event_id, AVAILABILITY_PREFIX + event_id):
+            self._actions.append({"delete": {"_index": self.index, "_id": doc_id}})
 
     def refresh(self) -> None:
         if not self._actions:
@@ -228,7 +246,22 @@ class OpenSearchEngine:
         hits = response["hits"]["hits"]
         page = hits[: query.limit]
         more = len(hits) > query.limit
+        availability = self._availability([hit["_id"] for hit in page])
+        now = query.now.timestamp()
         return SearchPage(
-            events=[summary(hit["_source"]) for hit in page],
+            events=[summary(hit["_source"], availability.get(hit["_id"]), now) for hit in page],
             next_cursor=encode_cursor({"after": page[-1]["sort"]}) if more else None,
         )
+
+    def _availability(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The availability records of these events (those that have one), in one `_mget`."""
+        if not event_ids:
+            return {}
+        ids = [AVAILABILITY_PREFIX + event_id for event_id in event_ids]
+        response = self.client.mget(body={"ids": ids}, index=self.index)
+        found: dict[str, dict[str, Any]] = {}
+        for doc in response.get("docs", []):
+            record = (doc.get("_source") or {}).get("availability") if doc.get("found") else None
+            if record:
+                found[record["event_id"]] = record
+        return found

@@ -5,10 +5,12 @@ per index directory across processes, so the writer is opened on the first write
 see each commit on their own (tantivy watches the index's meta file) or at once after `refresh()`
 in the writing process.
 
-`upsert`/`delete` buffer in memory (the last change per event wins) and `refresh()` writes them
-in one commit. Every stored document keeps its version (`updated_at`), and an upsert whose
-version is not newer than the stored or buffered one is dropped, so duplicate and late stream
-records change nothing.
+`upsert`/`delete`/`set_availability` buffer in memory (the last change per event wins) and
+`refresh()` writes them in one commit. Every stored document keeps its version (`updated_at`), and
+an upsert whose version is not newer than the stored or buffered one is dropped, so duplicate and
+late stream records change nothing. The event's availability record is stored inside its document
+(under "availability", versioned by its own `as_of`); an upsert carries it over, and a record for
+an event not indexed yet waits in memory for its document.
 
 Ordering with `q` is relevance, then start_at, then event_id; tantivy sorts by one key (the
 score, or start_at without `q`), so a page is cut from the top hits only once the hits whose key
@@ -26,7 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import InvalidRequestError
 from chalicelib.search import SearchPage, SearchQuery
-from chalicelib.search.documents import filter_keys, start_timestamp, summary, version
+from chalicelib.search.documents import (
+    availability_version,
+    filter_keys,
+    newer_availability,
+    start_timestamp,
+    summary,
+    version,
+)
 from chalicelib.search.paging import decode_cursor, encode_cursor, start_bounds
 from chalicelib.search.text import MIN_PREFIX_CHARS, fold, fuzzy_distance, keyword
 
@@ -77,29 +86,54 @@ class TantivyEngine:
         self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.RLock()
-        # event_id -> (version, document to write), or None to delete; applied by refresh().
-        self._pending: dict[str, tuple[int, tantivy.Document] | None] = {}
+        # event_id -> (document, its tantivy form), or None to delete; applied by refresh().
+        self._pending: dict[str, tuple[dict[str, Any], tantivy.Document] | None] = {}
+        # Availability records of events not indexed yet: joined to their document on upsert.
+        self._waiting: dict[str, dict[str, Any]] = {}
 
     # --- writes ----------------------------------------------------------------------------
 
     def upsert(self, doc: dict[str, Any]) -> None:
         new_version = version(doc)
         event_id = doc["event_id"]
-        document = self._to_tantivy(doc)  # a malformed document fails here, not in refresh()
         with self._lock:
-            if event_id in self._pending:
-                buffered = self._pending[event_id]
-                current = None if buffered is None else buffered[0]
-            else:
-                current = self._stored_version(event_id)
-            if current is not None and current >= new_version:
-                logger.debug("skip %s version %s (have %s)", event_id, new_version, current)
+            current = self._current(event_id)
+            if current is not None and version(current) >= new_version:
+                logger.debug("skip %s version %s (have %s)", event_id, new_version, version(current))
                 return
-            self._pending[event_id] = (new_version, document)
+            availability = newer_availability(
+                current.get("availability") if current else None, self._waiting.get(event_id)
+            )
+            availability = newer_availability(availability, doc.get("availability"))
+            self._stage({**doc, "availability": availability} if availability else doc)
+
+    def set_availability(self, availability: dict[str, Any]) -> None:
+        availability_version(availability)
+        event_id = availability["event_id"]
+        with self._lock:
+            current = self._current(event_id)
+            if current is None:
+                held = newer_availability(self._waiting.get(event_id), availability)
+                self._waiting[event_id] = dict(held or availability)
+                return
+            if newer_availability(current.get("availability"), availability) is availability:
+                self._stage({**current, "availability": availability})
 
     def delete(self, event_id: str) -> None:
         with self._lock:
             self._pending[event_id] = None
+            self._waiting.pop(event_id, None)
+
+    def _stage(self, doc: dict[str, Any]) -> None:
+        # A malformed document fails here (before anything is buffered), not in refresh().
+        self._pending[doc["event_id"]] = (doc, self._to_tantivy(doc))
+
+    def _current(self, event_id: str) -> dict[str, Any] | None:
+        """The event's document as buffered, else as stored; None if there is none."""
+        if event_id in self._pending:
+            buffered = self._pending[event_id]
+            return None if buffered is None else buffered[0]
+        return self._stored(event_id)
 
     def refresh(self) -> None:
         """Commit what is buffered. On failure nothing of it is written, and it is dropped: the
@@ -118,6 +152,8 @@ class TantivyEngine:
             except Exception:
                 writer.rollback()
                 raise
+            for event_id in pending:  # their documents now hold what was waiting
+                self._waiting.pop(event_id, None)
             self._index.reload()
 
     def close(self) -> None:
@@ -133,15 +169,12 @@ class TantivyEngine:
             self._writer = self._index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
         return self._writer
 
-    def _stored_version(self, event_id: str) -> int | None:
+    def _stored(self, event_id: str) -> dict[str, Any] | None:
         import tantivy
 
         searcher = self._index.searcher()
         hits = searcher.search(tantivy.Query.term_query(self._schema, "event_id", event_id), 1).hits
-        if not hits:
-            return None
-        value = searcher.doc(hits[0][1]).get_first("version")
-        return int(value) if value is not None else None
+        return _stored_document(searcher, hits[0][1]) if hits else None
 
     def _to_tantivy(self, doc: dict[str, Any]) -> tantivy.Document:
         import tantivy
@@ -176,10 +209,11 @@ class TantivyEngine:
         searcher = self._index.searcher()
         tantivy_query = self._query(query)
         ranked = _ranked(searcher, tantivy_query, offset + query.limit + 1, by_score=bool(query.words))
-        page = ranked[offset : offset + query.limit]
+        page = [_stored_document(searcher, address) for address in ranked[offset : offset + query.limit]]
         more = len(ranked) > offset + query.limit
+        now = query.now.timestamp()
         return SearchPage(
-            events=[summary(_stored_document(searcher, address)) for address in page],
+            events=[summary(doc, doc.get("availability"), now) for doc in page],
             next_cursor=encode_cursor({"o": offset + query.limit}) if more else None,
         )
 

@@ -75,6 +75,12 @@ EXPECTED_TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
     },
     "SearchIndexerRole": {
         "events/stream": {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+        "availability/stream": {
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+        },
+        "availability": {"dynamodb:Query"},  # an event's section summaries, for its live count
     },
     "DaxRole": {  # what the cluster reads on behalf of the read path
         "venues": {"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"},

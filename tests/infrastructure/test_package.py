@@ -29,7 +29,10 @@ PLAIN_FUNCTIONS = {
     # logical id -> (handler, the event source local/stack.py feeds it from)
     "ProvisionInventoryFunction": ("functions.provision_inventory.handler", "InventoryQueue.Arn"),
     "SeatStreamFunction": ("functions.seat_stream.handler", "SeatsTable.StreamArn"),
-    "SearchIndexerFunction": ("functions.search_indexer.handler", "EventsTable.StreamArn"),
+    "SearchIndexerFunction": (
+        "functions.search_indexer.handler",
+        "EventsTable.StreamArn AvailabilityTable.StreamArn",
+    ),
     "SeatPushFunction": ("functions.seat_push.handler", "SeatsTable.StreamArn"),  # realtime
     # notifications
     "BookingMailerFunction": ("functions.mailer.bookings_handler", "BookingsTable.StreamArn"),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.openapi_check import validate_response
-from tests.support import Api, rfc3339
+from tests.support import Api, eventually, rfc3339
 
 
 def _create(api: Api, venue_id: str, name: str, performer: str, days: int, category: str = "comedy") -> str:
@@ -58,6 +58,46 @@ def test_a_new_event_is_found_within_five_seconds_even_misspelled(api: Api) -> N
     validate_response("GET", "/events/search", 200, found)
     by_performer = _search_until(api, {"performer": "Gwendolyn Featherstonehaugh"}, event_id)
     assert [e["event_id"] for e in by_performer["events"]] == [event_id]
+
+
+def test_search_results_follow_sales_holds_and_releases(api: Api) -> None:
+    # GIVEN an on-sale event of 6 seats, found by search with all 6 available
+    performer = f"Availabilia {time.time_ns() % 10**9}"
+    event_id, seat_ids = api.small_event(seats_per_row=3, rows=2, performers=[performer])
+
+    def listed_count() -> int:
+        body = _search_until(api, {"performer": performer}, event_id)
+        validate_response("GET", "/events/search", 200, body)
+        return int(next(e["available_count"] for e in body["events"] if e["event_id"] == event_id))
+
+    def becomes(count: int) -> None:
+        eventually(lambda: listed_count() == count or None, f"search shows {count} available", timeout=30)
+
+    becomes(6)
+    fan, other = api.new_user(), api.new_user()
+    # WHEN two seats are bought, search shows four left
+    sold = api.call("POST", f"/events/{event_id}/holds", fan, json={"seat_ids": seat_ids[:2]})
+    assert sold.status_code == 201, sold.text
+    paid = api.call(
+        "POST", f"/holds/{sold.json()['hold_id']}/checkout", fan, json={"payment_token": "tok_visa"}
+    )
+    assert paid.status_code == 201, paid.text
+    becomes(4)
+    # AND a hold of the rest shows the event sold out, until that hold is released
+    held = api.call("POST", f"/events/{event_id}/holds", other, json={"seat_ids": seat_ids[2:]})
+    assert held.status_code == 201, held.text
+    becomes(0)
+    released = api.call("DELETE", f"/holds/{held.json()['hold_id']}", other)
+    assert released.status_code == 204, released.text
+    becomes(4)
+
+    # AND the event view agrees with the search result
+    def view_available() -> int:
+        view = api.call("GET", f"/events/{event_id}").json()
+        return sum(int(section["available"]) for section in view["sections"])
+
+    eventually(lambda: view_available() == 4 or None, "the event view shows 4 available", timeout=10)
+    assert view_available() == 4
 
 
 def test_city_and_date_filters_and_pagination(api: Api) -> None:

@@ -2,8 +2,8 @@
 
 Writes follow OpenSearch's rules where the engine depends on them: `_bulk` runs its actions in
 order, an external version must be greater than the stored one (else that item answers 409),
-and deleting a missing document answers 404. Searches are not executed: a test sets the
-response and reads the request bodies sent.
+and deleting a missing document answers 404. `_mget` answers from the stored documents. Searches
+are not executed: a test sets the response and reads the request bodies sent.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class FakeOpenSearch:
         self.documents: dict[str, dict[str, tuple[int | None, dict[str, Any]]]] = {}
         self.bulk_calls: list[dict[str, Any]] = []
         self.search_calls: list[dict[str, Any]] = []
+        self.mget_calls: list[dict[str, Any]] = []
         self.search_response: dict[str, Any] = {"hits": {"hits": []}}
         self.reject: dict[str, dict[str, Any]] = {}  # _id -> error to answer for writes of it
 
@@ -87,6 +88,24 @@ class FakeOpenSearch:
                 404, "index_not_found_exception", {"error": {"type": "index_not_found_exception"}}
             )
         return self.search_response
+
+    def mget(self, *, body: Any, index: Any = None, params: Any = None, headers: Any = None) -> Any:
+        self.mget_calls.append({"body": body, "index": index})
+        stored = self.documents.get(index, {})
+        return {
+            "docs": [
+                {
+                    "_index": index,
+                    "_id": doc_id,
+                    "found": True,
+                    "_version": stored[doc_id][0],
+                    "_source": stored[doc_id][1],
+                }
+                if doc_id in stored
+                else {"_index": index, "_id": doc_id, "found": False}
+                for doc_id in body["ids"]
+            ]
+        }
 
     def stored(self, index: str, doc_id: str) -> dict[str, Any]:
         return self.documents[index][doc_id][1]

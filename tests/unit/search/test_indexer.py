@@ -1,7 +1,10 @@
-"""The events stream consumer: records in order, one refresh per batch, stream-style failures."""
+"""The events and availability streams consumer: records in order, one refresh per batch,
+one availability read per event per batch, stream-style failures."""
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -9,7 +12,9 @@ from typing import Any
 import pytest
 
 from chalicelib import search
+from chalicelib.catalog.availability import SectionState
 from chalicelib.search import SearchPage, SearchQuery
+from chalicelib.search.documents import HOLD_BUCKET_SECONDS
 from functions import search_indexer
 from tests.fakes.catalog import NOW
 from tests.unit.search.support import event_image, ids
@@ -27,6 +32,11 @@ class FakeEngine:
         if doc["event_id"] == self.fail_upsert_of:
             raise ConnectionError("search cluster unreachable")
         self.calls.append(("upsert", (doc["event_id"], doc["name"], doc["updated_at"])))
+
+    def set_availability(self, availability: dict[str, Any]) -> None:
+        self.calls.append(
+            ("availability", (availability["event_id"], availability["sold"], availability["holds"]))
+        )
 
     def delete(self, event_id: str) -> None:
         self.calls.append(("delete", event_id))
@@ -60,6 +70,30 @@ def record(event_name: str, event_id: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def availability_record(event_id: str, section: str, event_name: str = "MODIFY") -> dict[str, Any]:
+    """A DynamoDB stream record of the availability table (KEYS_ONLY)."""
+    change = {
+        "Keys": {"event_id": {"S": event_id}, "section": {"S": section}},
+        "SequenceNumber": f"{next(_sequence):021d}",
+        "StreamViewType": "KEYS_ONLY",
+    }
+    return {"eventID": f"id-{change['SequenceNumber']}", "eventName": event_name, "dynamodb": change}
+
+
+class FakeSections:
+    """Section summaries by event, as `read_sections` returns them; counts the reads."""
+
+    def __init__(self, states: dict[str, dict[str, SectionState]], fail_for: str | None = None) -> None:
+        self.states, self.fail_for = states, fail_for
+        self.reads: list[str] = []
+
+    def __call__(self, event_id: str) -> dict[str, SectionState]:
+        self.reads.append(event_id)
+        if event_id == self.fail_for:
+            raise ConnectionError("throttled")
+        return self.states.get(event_id, {})
+
+
 def version(minutes: int) -> dict[str, Any]:
     return {"updated_at": NOW + timedelta(minutes=minutes)}
 
@@ -84,6 +118,51 @@ def test_records_are_applied_in_order_then_refreshed_once() -> None:
         ("delete", "E-2"),
         ("refresh", None),
     ]
+
+
+def test_availability_is_read_once_per_event_per_batch_and_handed_to_the_engine() -> None:
+    engine = FakeEngine()
+    far = time.time() + 3_600  # a hold that has not expired
+    sections = FakeSections(
+        {
+            "E-1": {
+                "floor": SectionState(sold={"F-1", "F-2"}, held={"F-3": far, "F-4": 1.0}),  # F-4 expired
+                "balcony": SectionState(sold={"B-1"}, held={"B-1": far}),  # sold wins over a stale hold
+            },
+        }
+    )
+    records = [
+        availability_record("E-1", "floor", "INSERT"),
+        availability_record("E-1", "balcony"),
+        availability_record("E-2", "floor"),
+        availability_record("E-1", "floor"),
+        availability_record("E-1", "floor", "REMOVE"),
+    ]
+
+    result = search_indexer.process(records, engine, sections)
+
+    assert result == {"batchItemFailures": []}
+    assert sections.reads == ["E-1", "E-2"]
+    bucket = math.ceil(far / HOLD_BUCKET_SECONDS) * HOLD_BUCKET_SECONDS
+    assert engine.calls == [
+        ("availability", ("E-1", 3, [[bucket, 1]])),
+        ("availability", ("E-2", 0, [])),
+        ("refresh", None),
+    ]
+
+
+def test_a_failed_availability_read_reports_that_record() -> None:
+    engine = FakeEngine()
+    records = [
+        availability_record("E-1", "floor"),
+        availability_record("E-2", "floor"),
+        record("INSERT", "E-3"),
+    ]
+
+    result = search_indexer.process(records, engine, FakeSections({}, fail_for="E-2"))
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]}
+    assert [name for name, _ in engine.calls] == ["availability", "refresh"]
 
 
 def test_a_failure_reports_that_record_and_writes_the_ones_before() -> None:
@@ -122,12 +201,12 @@ def test_a_record_that_is_not_an_event_is_skipped_not_retried_forever() -> None:
 
 def test_the_handler_never_raises_when_the_engine_cannot_be_built(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ONSALE_SEARCH_ENGINE", "solr")
-    search.engine.cache_clear()
+    search.reset_engine()
     records = [record("INSERT", "E-1")]
     try:
         result = search_indexer.handler({"Records": records}, None)
     finally:
-        search.engine.cache_clear()
+        search.reset_engine()
 
     assert result == {"batchItemFailures": [{"itemIdentifier": records[0]["dynamodb"]["SequenceNumber"]}]}
     assert search_indexer.handler({"Records": []}, None) == {"batchItemFailures": []}
@@ -138,10 +217,10 @@ def tantivy_handler(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """`handler` as Lambda calls it, on a tantivy index in a temporary directory."""
     monkeypatch.setenv("ONSALE_SEARCH_ENGINE", "tantivy")
     monkeypatch.setenv("ONSALE_SEARCH_INDEX_DIR", str(tmp_path / "index"))
-    search.engine.cache_clear()
+    search.reset_engine()
     yield search_indexer.handler
     search.engine().close()  # type: ignore[attr-defined]
-    search.engine.cache_clear()
+    search.reset_engine()
 
 
 def test_duplicate_and_late_records_leave_the_newest_version(tantivy_handler: Any) -> None:

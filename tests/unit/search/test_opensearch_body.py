@@ -65,6 +65,7 @@ def test_without_q_it_lists_upcoming_events_by_date() -> None:
             "start_at",
             "min_price",
             "available_count",
+            "capacity",  # what live availability is subtracted from
         ]
     }
     assert "search_after" not in body
@@ -236,7 +237,9 @@ def test_deletes_are_bulked_and_a_missing_document_is_fine(
 
     assert client.bulk_calls[-1]["body"] == [
         {"delete": {"_index": INDEX, "_id": "E-1"}},
+        {"delete": {"_index": INDEX, "_id": "availability:E-1"}},  # none was written: a 404, fine
         {"delete": {"_index": INDEX, "_id": "E-404"}},
+        {"delete": {"_index": INDEX, "_id": "availability:E-404"}},
     ]
     assert client.documents[INDEX] == {}
 
@@ -272,6 +275,9 @@ def test_refresh_writes_makes_the_bulk_wait_for_searchability(client: FakeOpenSe
 # --- search -----------------------------------------------------------------------------------
 
 
+NOT_RETURNED = {"description", "end_at", "updated_at", "capacity"}
+
+
 def hit(event_id: str, sort: list[Any]) -> dict[str, Any]:
     source = {k: v for k, v in doc(event_id).items() if k not in {"description", "end_at", "updated_at"}}
     return {"_id": event_id, "_source": source, "sort": sort}
@@ -286,9 +292,7 @@ def test_search_pages_with_search_after(engine: OpenSearchEngine, client: FakeOp
     page = engine.search(query(limit=2))
 
     assert [e["event_id"] for e in page.events] == ["E-1", "E-2"]
-    assert page.events[0] == {
-        k: v for k, v in doc("E-1").items() if k not in {"description", "end_at", "updated_at"}
-    }
+    assert page.events[0] == {k: v for k, v in doc("E-1").items() if k not in NOT_RETURNED}
     assert page.next_cursor is not None
     assert decode_cursor(page.next_cursor)["after"] == [2, "E-2"]
 
@@ -305,3 +309,44 @@ def test_searching_before_the_index_exists_finds_nothing(engine: OpenSearchEngin
     page = engine.search(query(q="anything"))
 
     assert page.events == [] and page.next_cursor is None
+
+
+def test_availability_is_a_second_document_written_with_its_read_time_as_version(
+    engine: OpenSearchEngine, client: FakeOpenSearch
+) -> None:
+    record = {"event_id": "E-1", "as_of": 1_700_000_000_123, "sold": 4, "holds": [[1_700_000_600, 2]]}
+
+    engine.set_availability(record)
+    engine.set_availability({**record, "as_of": 1_700_000_000_000, "sold": 9})  # read earlier: refused
+    engine.refresh()
+
+    meta, source = client.bulk_calls[0]["body"][0:2]
+    assert meta == {
+        "index": {
+            "_index": INDEX,
+            "_id": "availability:E-1",
+            "version": 1_700_000_000_123,
+            "version_type": "external",
+        }
+    }
+    assert source == {"availability": record}
+    assert client.stored(INDEX, "availability:E-1") == {"availability": record}
+
+
+def test_a_page_folds_in_its_availability_from_one_mget(
+    engine: OpenSearchEngine, client: FakeOpenSearch
+) -> None:
+    client.indices.definitions[INDEX] = DEFINITION
+    capacity = doc("E-1")["capacity"]
+    now = int(NOW.timestamp())
+    engine.set_availability(
+        {"event_id": "E-1", "as_of": 1, "sold": 4, "holds": [[now + 60, 2], [now - 10, 5]]}
+    )
+    engine.refresh()
+    client.search_response = {"hits": {"hits": [hit("E-1", [1, "E-1"]), hit("E-2", [2, "E-2"])]}}
+
+    page = engine.search(query(limit=5))
+
+    (call,) = client.mget_calls
+    assert call == {"body": {"ids": ["availability:E-1", "availability:E-2"]}, "index": INDEX}
+    assert [e["available_count"] for e in page.events] == [capacity - 6, capacity]  # E-2: nothing sold

@@ -325,3 +325,101 @@ def test_writes_are_searchable_after_refresh(engine: SearchEngine) -> None:
     assert ids(search(engine)) == []
     engine.refresh()
     assert ids(search(engine)) == ["E-1"]
+
+
+# --- live availability ------------------------------------------------------------------------
+
+T0 = int(NOW.timestamp())  # epoch seconds of the tests' "now"
+
+
+def availability(event_id: str, *, as_of: int, sold: int = 0, holds: list[list[int]] | None = None) -> dict:
+    """An availability record as the indexer builds it (`documents.availability_of`)."""
+    return {"event_id": event_id, "as_of": as_of, "sold": sold, "holds": holds or []}
+
+
+def available(engine: SearchEngine, event_id: str, **fields: object) -> int:
+    (event,) = [e for e in search(engine, **fields).events if e["event_id"] == event_id]
+    return int(event["available_count"])
+
+
+def test_available_count_is_capacity_less_sold_and_live_holds(engine: SearchEngine) -> None:
+    event = doc("E-1", name="Live Count")
+    index(engine, event, doc("E-2", name="Untouched"))
+    capacity = event["capacity"]
+    assert available(engine, "E-1") == capacity  # nothing sold yet
+
+    engine.set_availability(availability("E-1", as_of=1, sold=3, holds=[[T0 + 60, 2], [T0 + 600, 1]]))
+    engine.refresh()
+
+    assert available(engine, "E-1") == capacity - 6
+    assert available(engine, "E-1", q="live count") == capacity - 6  # with q, the same number
+    assert available(engine, "E-2") == doc("E-2")["capacity"]
+
+
+def test_an_expired_hold_counts_as_available_again_without_a_write(engine: SearchEngine) -> None:
+    index(engine, doc("E-1"))
+    capacity = doc("E-1")["capacity"]
+    engine.set_availability(availability("E-1", as_of=1, sold=1, holds=[[T0 + 60, 2], [T0 + 600, 1]]))
+    engine.refresh()
+
+    assert available(engine, "E-1", now=NOW + timedelta(seconds=59)) == capacity - 4
+    assert available(engine, "E-1", now=NOW + timedelta(seconds=60)) == capacity - 2
+    assert available(engine, "E-1", now=NOW + timedelta(seconds=600)) == capacity - 1
+
+
+def test_a_sold_out_event_shows_zero_never_less(engine: SearchEngine) -> None:
+    capacity = doc("E-1")["capacity"]
+    index(engine, doc("E-1"))
+    engine.set_availability(availability("E-1", as_of=1, sold=capacity, holds=[[T0 + 60, 3]]))
+    engine.refresh()
+
+    assert available(engine, "E-1") == 0
+
+
+def test_a_late_or_repeated_availability_record_never_replaces_a_newer_one(engine: SearchEngine) -> None:
+    capacity = doc("E-1")["capacity"]
+    index(engine, doc("E-1"))
+    engine.set_availability(availability("E-1", as_of=2_000, sold=5))
+    engine.refresh()
+    engine.set_availability(availability("E-1", as_of=1_000, sold=1))  # read earlier, arrived later
+    engine.set_availability(availability("E-1", as_of=2_000, sold=9))  # same read time: a duplicate
+    engine.refresh()
+    assert available(engine, "E-1") == capacity - 5
+
+    engine.set_availability(availability("E-1", as_of=3_000, sold=1))  # two in one batch: newest wins
+    engine.set_availability(availability("E-1", as_of=2_500, sold=7))
+    engine.refresh()
+    assert available(engine, "E-1") == capacity - 1
+
+
+def test_availability_outlives_a_change_of_the_event(engine: SearchEngine) -> None:
+    index(engine, doc("E-1", name="Old Name", updated_at=NOW - 2 * DAY))
+    engine.set_availability(availability("E-1", as_of=1, sold=4))
+    engine.refresh()
+
+    index(engine, doc("E-1", name="New Name", updated_at=NOW - DAY))
+
+    (event,) = search(engine, q="new name").events
+    assert event["available_count"] == doc("E-1")["capacity"] - 4
+
+
+def test_availability_read_before_the_event_was_indexed_is_applied(engine: SearchEngine) -> None:
+    engine.set_availability(availability("E-1", as_of=1, sold=2))
+    engine.refresh()
+    assert ids(search(engine)) == []  # an availability record alone is never a result
+
+    index(engine, doc("E-1"))
+
+    assert available(engine, "E-1") == doc("E-1")["capacity"] - 2
+
+
+def test_deleting_an_event_forgets_its_availability(engine: SearchEngine) -> None:
+    index(engine, doc("E-1", updated_at=NOW - 2 * DAY))
+    engine.set_availability(availability("E-1", as_of=1, sold=4))
+    engine.refresh()
+    engine.delete("E-1")
+    engine.refresh()
+
+    index(engine, doc("E-1", updated_at=NOW - DAY))  # the same id again: a new event
+
+    assert available(engine, "E-1") == doc("E-1")["capacity"]

@@ -77,31 +77,31 @@ def test_the_factory_builds_one_engine_from_the_environment(
 ) -> None:
     monkeypatch.delenv("ONSALE_SEARCH_ENGINE", raising=False)
     monkeypatch.setenv("ONSALE_SEARCH_INDEX_DIR", str(tmp_path / "idx"))
-    search.engine.cache_clear()
+    search.reset_engine()
     try:
         built = search.engine()
         assert isinstance(built, TantivyEngine)
         assert built.path == tmp_path / "idx" / f"v{SCHEMA_VERSION}"
         assert search.engine() is built
     finally:
-        search.engine.cache_clear()
+        search.reset_engine()
 
 
 def test_the_factory_needs_a_url_for_opensearch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ONSALE_SEARCH_ENGINE", "opensearch")
     monkeypatch.delenv("OPENSEARCH_URL", raising=False)
-    search.engine.cache_clear()
+    search.reset_engine()
     try:
         with pytest.raises(RuntimeError, match="OPENSEARCH_URL"):
             search.engine()
         monkeypatch.setenv("OPENSEARCH_URL", "http://127.0.0.1:1")  # built lazily: no connection yet
-        search.engine.cache_clear()
+        search.reset_engine()
         from chalicelib.search.opensearch_engine import OpenSearchEngine
 
         built = search.engine()
         assert isinstance(built, OpenSearchEngine) and built.index == "onsale-events"
     finally:
-        search.engine.cache_clear()
+        search.reset_engine()
 
 
 def test_importing_search_loads_neither_engine_library() -> None:
