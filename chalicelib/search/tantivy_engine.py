@@ -305,36 +305,47 @@ def _ranked(
     total = searcher.num_docs
     if total == 0:
         return []
-    wanted = min(needed, total)
-    while True:
+    # A search for twice the page settles most queries; one that ends in a tie is searched once
+    # more for the whole window (collecting more hits costs little next to matching them).
+    for wanted in sorted({min(needed * 2, total), min(needed * TIE_WINDOW, total)}):
         if by_score:
             hits = searcher.search(query, wanted, count=False).hits
         else:
             hits = searcher.search(
                 query, wanted, count=False, order_by_field="start_ts", order=tantivy.Order.Asc
             ).hits
-        if len(hits) == wanted and wanted < total:
-            last_key = hits[-1][0]
-            settled = [hit for hit in hits if hit[0] != last_key]
-            if len(settled) < needed and wanted < needed * TIE_WINDOW:
-                wanted = min(wanted * 2, needed * TIE_WINDOW, total)
-                continue
-            if len(settled) >= needed:
-                hits = settled
-        break
+        if len(hits) < wanted or wanted == total:
+            break  # every match is in hand
+        last_key = hits[-1][0]
+        settled = [hit for hit in hits if hit[0] != last_key]
+        if len(settled) >= needed:
+            hits = settled
+            break
+        # else: a tie reaches past the page; with the whole window it is ordered by date within it
     addresses = [address for _, address in hits]
     starts = searcher.fast_field_values("start_ts", addresses)
-    keys = [
-        (-float(score) if by_score else 0.0, int(start or 0))
-        for (score, _), start in zip(hits, starts, strict=True)
-    ]
-    ties = Counter(keys)
-    rows = [
-        (key, _event_id(searcher, address) if ties[key] > 1 else "", address)
-        for key, address in zip(keys, addresses, strict=True)
-    ]
-    rows.sort(key=lambda row: (row[0], row[1]))
-    return [address for _, _, address in rows[:needed]]
+    rows = sorted(
+        (
+            ((-float(score) if by_score else 0.0, int(start or 0)), address)
+            for (score, address), start in zip(hits, starts, strict=True)
+        ),
+        key=lambda row: row[0],
+    )
+    # Event ids break the remaining ties; only the ties that reach into the page are read.
+    ties = Counter(key for key, _ in rows)
+    cut = rows[needed - 1][0] if len(rows) >= needed else None
+    ordered = sorted(
+        (
+            (
+                key,
+                _event_id(searcher, address) if ties[key] > 1 and (cut is None or key <= cut) else "",
+                address,
+            )
+            for key, address in rows
+        ),
+        key=lambda row: (row[0], row[1]),
+    )
+    return [address for _, _, address in ordered[:needed]]
 
 
 def _event_id(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
