@@ -7,7 +7,8 @@
    with the project's own engine (`TantivyEngine.upsert` + `refresh`), and times a few hundred
    queries against it in-process (the engine alone, no HTTP).
 2. Starts its own local stack (as bench/flash_sale.py does, `ONSALE_COUNT_AWS_CALLS=1`) with
-   `ONSALE_SEARCH_INDEX_DIR` naming that index.
+   `ONSALE_SEARCH_INDEX_DIR` naming that index and `--api-workers` API processes (default 2, one
+   per core, as Lambda runs concurrent requests on separate instances).
 3. Creates through the admin API a 56,000-seat venue (80 sections x 25 rows x 28 seats) with an
    on-sale event, and a 10-seat hall with `--cold-events` + 10 small events; waits until they are
    provisioned.
@@ -301,6 +302,7 @@ def document(event: Synthetic, updated_ms: int) -> dict[str, Any]:
         "start_at": rfc3339(event.start),
         "min_price": {"amount": event.min_price, "currency": "USD"},
         "available_count": event.capacity,
+        "capacity": event.capacity,
         "description": event.description,
         "end_at": rfc3339(event.start + EVENT_LENGTH),
         "updated_at": updated_ms,
@@ -832,7 +834,7 @@ def measure(args: argparse.Namespace, run: Run, logs: Path) -> None:
 
         done = _step("starting the local stack on the benchmark's index")
         with (
-            environment(ONSALE_SEARCH_INDEX_DIR=str(index_path)),
+            environment(ONSALE_SEARCH_INDEX_DIR=str(index_path), ONSALE_API_WORKERS=str(args.api_workers)),
             local_stack(keep_logs=logs) as running,
         ):
             done()
@@ -1039,6 +1041,7 @@ def summarise(args: argparse.Namespace, run: Run) -> dict[str, Any]:
         "config": {
             "events": args.events,
             "concurrency": args.concurrency,
+            "api_workers": args.api_workers,
             "requests": args.requests,
             "cold_events": args.cold_events,
             "seat_map_requests": args.seat_map_requests,
@@ -1112,7 +1115,8 @@ def render(report: dict[str, Any]) -> str:
     lines = [
         "Search and event view benchmark (bench/search.py)",
         "=" * 50,
-        f"events {cfg['events']}, concurrency {cfg['concurrency']}, {cfg['requests']} requests per kind, "
+        f"events {cfg['events']}, concurrency {cfg['concurrency']}, "
+        f"API worker processes {cfg['api_workers']}, {cfg['requests']} requests per kind, "
         f"seed {cfg['seed']}; stadium {cfg['stadium']}",
         f"machine: {report['machine']['cpus']} CPUs, Python {report['machine']['python']}, "
         f"{report['machine']['aws']}, 1-min load average "
@@ -1187,6 +1191,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Search and event-view benchmark against the local stack.")
     parser.add_argument("--events", type=_positive, default=100_000, help="synthetic events indexed")
     parser.add_argument("--concurrency", type=_positive, default=16, help="concurrent clients")
+    parser.add_argument(
+        "--api-workers",
+        type=_positive,
+        default=2,
+        help="API processes sharing the port (ONSALE_API_WORKERS), like warm Lambda instances",
+    )
     parser.add_argument("--requests", type=_positive, default=2000, help="requests per kind of request")
     parser.add_argument("--cold-events", type=_positive, default=30, help="small events viewed cold")
     parser.add_argument("--seat-map-requests", type=_positive, default=20, help="per seat-map variant")

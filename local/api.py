@@ -58,9 +58,17 @@ class ApiServer(ThreadedHTTPServer):
     request_queue_size = 1024
 
 
+class SharedPortApiServer(ApiServer):
+    # Several API processes share the port (`ONSALE_API_WORKERS` > 1); the kernel spreads
+    # connections over them, as API Gateway spreads requests over Lambda instances. Only then:
+    # otherwise a forgotten server on the port must make this one fail, not share with it.
+    allow_reuse_port = True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=int(os.environ.get("ONSALE_API_PORT", "8000")))
+    parser.add_argument("--shared-port", action="store_true", help="one of several workers on the port")
     args = parser.parse_args()
     from app import app
 
@@ -68,7 +76,12 @@ def main() -> None:
     app.__class__ = type("ThreadLocalOnsale", (LocalChalice, type(app)), {})
     config = Config(chalice_stage="local", user_provided_params={"app_name": "onsale"})
     server = LocalDevServer(
-        app, config, "127.0.0.1", args.port, handler_cls=ProblemRequestHandler, server_cls=ApiServer
+        app,
+        config,
+        "127.0.0.1",
+        args.port,
+        handler_cls=ProblemRequestHandler,
+        server_cls=SharedPortApiServer if args.shared_port else ApiServer,
     )
     server.serve_forever()
 

@@ -171,15 +171,21 @@ def main(argv: list[str] | None = None) -> int:
         search.engine()  # creates the empty index before the API opens it
 
         api_log = (state_dir / "api.log").open("ab")
-        children.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "local.api", "--port", str(api_port)],
-                cwd=ROOT,
-                env=dict(os.environ),
-                stdout=api_log,
-                stderr=subprocess.STDOUT,
+        # Like Lambda instances: each worker process has its own warm caches; one by default, so
+        # that a change made through the API is read back at once by the same process's caches.
+        workers = max(1, _env_int("ONSALE_API_WORKERS", 1))
+        concurrency = _env_int("ONSALE_API_CONCURRENCY", 16)  # in all, as a reserved concurrency
+        for _ in range(workers):
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "local.api", "--port", str(api_port)]
+                    + (["--shared-port"] if workers > 1 else []),
+                    cwd=ROOT,
+                    env={**os.environ, "ONSALE_API_CONCURRENCY": str(max(1, -(-concurrency // workers)))},
+                    stdout=api_log,
+                    stderr=subprocess.STDOUT,
+                )
             )
-        )
         start_websocket_gateway(ws_port, ws_management_port)
         start_inventory_poller(stop)
         start_search_indexer(stop)
