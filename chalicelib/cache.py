@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
+logger = logging.getLogger("onsale.cache")
+
+_refresher: ThreadPoolExecutor | None = None
+_refresher_lock = threading.Lock()
+
+
+def _refresh_pool() -> ThreadPoolExecutor:
+    """The threads that reload stale entries (created on first use, not at import)."""
+    global _refresher
+    with _refresher_lock:
+        if _refresher is None:
+            _refresher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cache-refresh")
+        return _refresher
 
 
 class TTLCache(Generic[V]):
     """Entries live `ttl_seconds` from when they were loaded. Concurrent misses of one key load it
-    once (single flight): the others wait for that load instead of piling onto the database."""
+    once (single flight): the others wait for that load instead of piling onto the database.
+
+    A reader that passes `stale_seconds` accepts an entry that expired less than that long ago:
+    it is answered at once while one background reload replaces it (stale-while-revalidate), so
+    no such reader waits on the refresh of a popular key; only a miss, or an entry older than
+    both, waits for a load. `invalidate` wins over a reload that was already running.
+    """
 
     def __init__(self, ttl_seconds: float, max_entries: int = 1024) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
         self._entries: dict[str, tuple[float, V]] = {}
         self._loading: dict[str, threading.Lock] = {}
+        self._refreshing: set[str] = set()
+        self._generations: dict[str, int] = {}  # bumped by invalidate: older loads are not stored
         self._lock = threading.Lock()
 
     def _fresh(self, key: str) -> tuple[bool, V | None]:
@@ -27,29 +50,54 @@ class TTLCache(Generic[V]):
             return True, hit[1]
         return False, None
 
-    def get_or_load(self, key: str, load: Callable[[], V]) -> V:
+    def get_or_load(self, key: str, load: Callable[[], V], *, stale_seconds: float = 0.0) -> V:
         with self._lock:
             found, value = self._fresh(key)
             if found:
                 return value  # type: ignore[return-value]
+            hit = self._entries.get(key)
+            if hit and stale_seconds > 0 and hit[0] + stale_seconds > time.monotonic():
+                if key not in self._refreshing:
+                    self._refreshing.add(key)
+                    generation = self._generations.get(key, 0)
+                    _refresh_pool().submit(self._refresh, key, load, generation)
+                return hit[1]
             loading = self._loading.setdefault(key, threading.Lock())
+            generation = self._generations.get(key, 0)
         with loading:
             with self._lock:  # someone else may have loaded it while we waited
                 found, value = self._fresh(key)
             if found:
                 return value  # type: ignore[return-value]
             loaded = load()
+            self._store(key, loaded, generation)
             with self._lock:
-                if len(self._entries) >= self.max_entries:
-                    self._entries.clear()
-                self._entries[key] = (time.monotonic() + self.ttl_seconds, loaded)
                 self._loading.pop(key, None)
             return loaded
+
+    def _store(self, key: str, value: V, generation: int) -> None:
+        with self._lock:
+            if self._generations.get(key, 0) != generation:
+                return  # invalidated while it loaded: what was read may predate the change
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + self.ttl_seconds, value)
+
+    def _refresh(self, key: str, load: Callable[[], V], generation: int) -> None:
+        try:
+            self._store(key, load(), generation)
+        except Exception:  # the stale entry ages out; the next reader then loads it itself
+            logger.warning("background reload of %s failed", key, exc_info=True)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
 
     def invalidate(self, key: str) -> None:
         with self._lock:
             self._entries.pop(key, None)
+            self._generations[key] = self._generations.get(key, 0) + 1
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._generations.clear()

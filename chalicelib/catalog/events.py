@@ -30,6 +30,9 @@ from chalicelib.timestamps import epoch_to_rfc3339, rfc3339
 _events: TTLCache[Event] = TTLCache(ttl_seconds=2.0)
 _availability: TTLCache[dict[str, SectionState]] = TTLCache(ttl_seconds=1.0)
 _seat_maps: TTLCache[dict[str, Any]] = TTLCache(ttl_seconds=1.0, max_entries=256)
+# Views (not bookings) accept an entry this long past its expiry while it reloads in the
+# background, so a popular event's readers never queue behind its refresh.
+VIEW_STALE_SECONDS = 1.0
 
 
 def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Event:
@@ -129,15 +132,19 @@ def load_event(event_id: str, *, db: Any = None, consistent: bool = False) -> Ev
     return Event.from_raw_data(item)
 
 
-def cached_event(event_id: str) -> Event:
-    """The event as a warm Lambda remembers it (at most a couple of seconds stale)."""
+def cached_event(event_id: str, *, view: bool = False) -> Event:
+    """The event as a warm Lambda remembers it (at most a couple of seconds stale; a second more
+    for a `view`, while it reloads)."""
     if not event_id or len(event_id) > 64:
         raise EventNotFoundError(f"No event with id {event_id}")
-    return _events.get_or_load(event_id, lambda: load_event(event_id))
+    stale = VIEW_STALE_SECONDS if view else 0.0
+    return _events.get_or_load(event_id, lambda: load_event(event_id), stale_seconds=stale)
 
 
-def cached_availability(event_id: str) -> dict[str, SectionState]:
-    return _availability.get_or_load(event_id, lambda: read_sections(event_id))
+def cached_availability(event_id: str, *, view: bool = False) -> dict[str, SectionState]:
+    """The section summaries as a warm Lambda remembers them (1 s; a second more for a `view`)."""
+    stale = VIEW_STALE_SECONDS if view else 0.0
+    return _availability.get_or_load(event_id, lambda: read_sections(event_id), stale_seconds=stale)
 
 
 def onsale_status(event: Event, available: int | None, now: datetime | None = None) -> str:
@@ -195,9 +202,9 @@ def event_summary(event: Event, sections: list[dict[str, Any]]) -> dict[str, Any
 def event_view(event_id: str, event: Event | None = None) -> dict[str, Any]:
     """The public Event document (may be a second or two stale), of `event` when the caller
     already holds it (an admin's change, which a cached or eventually consistent read may miss)."""
-    event = event or cached_event(event_id)
+    event = event or cached_event(event_id, view=True)
     now = time.time()
-    sections = section_counts(event, cached_availability(event_id), now)
+    sections = section_counts(event, cached_availability(event_id, view=True), now)
     body = event_summary(event, sections)
     available = body["available_count"] if event.inventory_status == "ready" else None
     body.update(
@@ -237,11 +244,13 @@ SEAT_MAP_PAGE_SEATS = 20_000
 def seat_map(event_id: str, section_name: str | None = None, cursor: str | None = None) -> dict[str, Any]:
     """Every seat (of one section, if named) with its status, from the layout and the section
     summaries: no seat scan, whatever the venue's size. Built once per second per warm Lambda:
-    a stadium's map is 56,000 entries, and every viewer in that second gets the same one.
+    a stadium's map is 56,000 entries, and every viewer in that second gets the same one (and,
+    while it is rebuilt, the one before).
     Large events come in pages (`next_cursor`); a small event's map is one page."""
     return _seat_maps.get_or_load(
         f"{event_id}|{section_name or ''}|{cursor or ''}",
         lambda: _build_seat_map(event_id, section_name, cursor),
+        stale_seconds=VIEW_STALE_SECONDS,
     )
 
 
@@ -266,7 +275,7 @@ def _page_of_sections(
 
 
 def _build_seat_map(event_id: str, section_name: str | None, cursor: str | None) -> dict[str, Any]:
-    event = cached_event(event_id)
+    event = cached_event(event_id, view=True)  # the layout; the statuses below are never stale
     sections = list(event.sections)
     if section_name is not None:
         sections = [s for s in sections if s.slug == slugify(section_name)]

@@ -134,8 +134,8 @@ def test_the_seat_map_lists_every_seat_with_its_status(event: Event, monkeypatch
             held={"FLOOR-A-1": 4_000_000_000, "FLOOR-A-2": 1_000_000_000},
         )
     }
-    monkeypatch.setattr(events, "cached_event", lambda event_id: event)
-    monkeypatch.setattr(events, "cached_availability", lambda event_id: states)
+    monkeypatch.setattr(events, "cached_event", lambda event_id, view=False: event)
+    monkeypatch.setattr(events, "cached_availability", lambda event_id, view=False: states)
 
     # WHEN the seat map is drawn
     body = events.seat_map(EVENT_ID)
@@ -165,8 +165,8 @@ def test_a_large_seat_map_comes_in_pages_of_whole_sections(monkeypatch: pytest.M
     # GIVEN a stadium-like event: 12 sections of 6,000 seats (72,000 in all)
     layout = {f"Field {n}": (5000, [(str(r), 100) for r in range(1, 61)]) for n in range(1, 13)}
     stadium = make_event(layout=layout)
-    monkeypatch.setattr(events, "cached_event", lambda event_id: stadium)
-    monkeypatch.setattr(events, "cached_availability", lambda event_id: {})
+    monkeypatch.setattr(events, "cached_event", lambda event_id, view=False: stadium)
+    monkeypatch.setattr(events, "cached_availability", lambda event_id, view=False: {})
 
     # WHEN a client follows next_cursor from the first page to the last
     pages, cursor = [], None
@@ -188,8 +188,8 @@ def test_a_large_seat_map_comes_in_pages_of_whole_sections(monkeypatch: pytest.M
 
 
 def test_a_small_seat_map_is_one_page(event: Event, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(events, "cached_event", lambda event_id: event)
-    monkeypatch.setattr(events, "cached_availability", lambda event_id: {})
+    monkeypatch.setattr(events, "cached_event", lambda event_id, view=False: event)
+    monkeypatch.setattr(events, "cached_availability", lambda event_id, view=False: {})
 
     assert events.seat_map(EVENT_ID)["next_cursor"] is None
 
@@ -200,8 +200,8 @@ def test_a_forged_or_out_of_range_seat_map_cursor_is_a_400(
 ) -> None:
     from chalicelib.errors import InvalidRequestError
 
-    monkeypatch.setattr(events, "cached_event", lambda event_id: event)
-    monkeypatch.setattr(events, "cached_availability", lambda event_id: {})
+    monkeypatch.setattr(events, "cached_event", lambda event_id, view=False: event)
+    monkeypatch.setattr(events, "cached_availability", lambda event_id, view=False: {})
 
     with pytest.raises(InvalidRequestError):
         events.seat_map(EVENT_ID, cursor=cursor)
