@@ -49,6 +49,10 @@ class SqsPoller(threading.Thread):
                 time.sleep(1)
 
 
+SHARD_REFRESH_SECONDS = 5.0
+IDLE_POLL_SECONDS = (0.2, 0.5)  # the first and the longest wait of an idle stream poller
+
+
 class StreamPoller(threading.Thread):
     """Reads every shard of a table's stream in order, like a Lambda event source mapping.
 
@@ -79,14 +83,21 @@ class StreamPoller(threading.Thread):
         db = aws.dynamodb()
         arn = db.describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
         iterators: dict[str, str] = {}
+        done: set[str] = set()  # closed shards, read to their end
+        shards_read_at = -SHARD_REFRESH_SECONDS
+        idle = IDLE_POLL_SECONDS[0] / 1.5
         while not self.stop.is_set():
             try:
-                shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-                for shard in shards:
-                    if shard["ShardId"] not in iterators:
-                        iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=self.start_at
-                        )["ShardIterator"]
+                # New shards are rare: look for them now and then, not on every idle poll (an
+                # idle stack's pollers would otherwise keep the emulator busy).
+                if time.monotonic() - shards_read_at >= SHARD_REFRESH_SECONDS:
+                    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+                    shards_read_at = time.monotonic()
+                    for shard in shards:
+                        if shard["ShardId"] not in iterators and shard["ShardId"] not in done:
+                            iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=self.start_at
+                            )["ShardIterator"]
                 busy = False
                 for shard_id, iterator in list(iterators.items()):
                     page = streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
@@ -94,10 +105,17 @@ class StreamPoller(threading.Thread):
                     if records:
                         busy = True
                         self._collect(records)
-                    iterators[shard_id] = page["NextShardIterator"]
+                    if page.get("NextShardIterator"):
+                        iterators[shard_id] = page["NextShardIterator"]
+                    else:
+                        del iterators[shard_id]
+                        done.add(shard_id)
                 self._flush_due()
+                # Poll at once while records flow; when idle, back off from 0.2 s to 0.5 s, so a
+                # quiet stack does not keep the emulator busy (Lambda polls a shard ~4 times/s).
+                idle = IDLE_POLL_SECONDS[0] if busy else min(idle * 1.5, IDLE_POLL_SECONDS[1])
                 if not busy:
-                    time.sleep(0.2)
+                    time.sleep(idle)
             except Exception:
                 logger.exception("stream poller failed; retrying")
                 time.sleep(1)
