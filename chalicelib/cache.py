@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -33,6 +34,9 @@ class TTLCache(Generic[V]):
     it is answered at once while one background reload replaces it (stale-while-revalidate), so
     no such reader waits on the refresh of a popular key; only a miss, or an entry older than
     both, waits for a load. `invalidate` wins over a reload that was already running.
+
+    A `revalidate(old)` callable, when given, replaces `load()` whenever an expired entry is
+    still held: it may answer `old` again after a cheap check that it has not changed.
     """
 
     def __init__(self, ttl_seconds: float, max_entries: int = 1024) -> None:
@@ -50,12 +54,22 @@ class TTLCache(Generic[V]):
             return True, hit[1]
         return False, None
 
-    def get_or_load(self, key: str, load: Callable[[], V], *, stale_seconds: float = 0.0) -> V:
+    def get_or_load(
+        self,
+        key: str,
+        load: Callable[[], V],
+        *,
+        stale_seconds: float = 0.0,
+        revalidate: Callable[[V], V] | None = None,
+    ) -> V:
         with self._lock:
             found, value = self._fresh(key)
             if found:
                 return value  # type: ignore[return-value]
             hit = self._entries.get(key)
+            if hit is not None and revalidate is not None:
+                old = hit[1]
+                load = functools.partial(revalidate, old)
             if hit and stale_seconds > 0 and hit[0] + stale_seconds > time.monotonic():
                 if key not in self._refreshing:
                     self._refreshing.add(key)

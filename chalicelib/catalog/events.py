@@ -138,7 +138,32 @@ def cached_event(event_id: str, *, view: bool = False) -> Event:
     if not event_id or len(event_id) > 64:
         raise EventNotFoundError(f"No event with id {event_id}")
     stale = VIEW_STALE_SECONDS if view else 0.0
-    return _events.get_or_load(event_id, lambda: load_event(event_id), stale_seconds=stale)
+    return _events.get_or_load(
+        event_id,
+        lambda: load_event(event_id),
+        stale_seconds=stale,
+        revalidate=revalidated_event,
+    )
+
+
+def revalidated_event(cached: Event, *, db: Any = None) -> Event:
+    """`cached` again if the stored event has not changed since, else the stored event.
+
+    The check reads two small attributes instead of the whole item (a stadium's layout makes it
+    ~100 KB): only `patch_event`, which moves `updated_at`, and the end of provisioning, which
+    sets `inventory_status`, ever change an event."""
+    client = db or aws.dynamodb_reader()
+    probe = client.get_item(
+        TableName=table_name(Event),
+        Key={"event_id": {"S": cached.event_id}},
+        ProjectionExpression="updated_at, inventory_status",
+    ).get("Item")
+    if not probe:
+        raise EventNotFoundError(f"No event with id {cached.event_id}")
+    version = (probe.get("updated_at", {}).get("S"), probe.get("inventory_status", {}).get("S"))
+    if version == (Event.updated_at.serialize(cached.updated_at), cached.inventory_status):
+        return cached
+    return load_event(cached.event_id, db=db)
 
 
 def cached_availability(event_id: str, *, view: bool = False) -> dict[str, SectionState]:

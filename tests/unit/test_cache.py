@@ -120,3 +120,23 @@ def test_invalidate_wins_over_a_reload_that_was_already_running() -> None:
     time.sleep(0.1)
 
     assert cache.get_or_load("k", lambda: "after the change") == "after the change"
+
+
+def test_an_expired_entry_is_revalidated_with_the_old_value_instead_of_loaded() -> None:
+    cache: TTLCache[str] = TTLCache(ttl_seconds=0.02)
+    cache.get_or_load("k", lambda: "v1")
+    time.sleep(0.04)
+    checked: list[str] = []
+
+    def unchanged(old: str) -> str:
+        checked.append(old)
+        return old
+
+    def never() -> str:
+        raise AssertionError("a full load was made although an entry could be revalidated")
+
+    assert cache.get_or_load("k", never, revalidate=unchanged) == "v1"
+    assert checked == ["v1"]
+    cache.invalidate("k")  # nothing held: a load it is
+    assert cache.get_or_load("k", lambda: "v2", revalidate=unchanged) == "v2"
+    assert checked == ["v1"]
