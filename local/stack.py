@@ -173,15 +173,16 @@ def main(argv: list[str] | None = None) -> int:
         api_log = (state_dir / "api.log").open("ab")
         # Like Lambda instances: each worker process has its own warm caches; one by default, so
         # that a change made through the API is read back at once by the same process's caches.
+        # Each worker has its own ONSALE_API_CONCURRENCY limit: the kernel spreads connections,
+        # not requests, so a split limit would queue a busy worker's clients while another idles.
         workers = max(1, _env_int("ONSALE_API_WORKERS", 1))
-        concurrency = _env_int("ONSALE_API_CONCURRENCY", 16)  # in all, as a reserved concurrency
         for _ in range(workers):
             children.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "local.api", "--port", str(api_port)]
                     + (["--shared-port"] if workers > 1 else []),
                     cwd=ROOT,
-                    env={**os.environ, "ONSALE_API_CONCURRENCY": str(max(1, -(-concurrency // workers)))},
+                    env=dict(os.environ),
                     stdout=api_log,
                     stderr=subprocess.STDOUT,
                 )
