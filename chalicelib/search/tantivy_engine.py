@@ -113,8 +113,8 @@ class TantivyEngine:
         with self._lock:
             current = self._current(event_id)
             if current is None:
-                held = newer_availability(self._waiting.get(event_id), availability)
-                self._waiting[event_id] = dict(held or availability)
+                if newer_availability(self._waiting.get(event_id), availability) is availability:
+                    self._waiting[event_id] = availability
                 return
             if newer_availability(current.get("availability"), availability) is availability:
                 self._stage({**current, "availability": availability})

@@ -46,10 +46,16 @@ def test_expired_entries_are_loaded_again_and_failures_are_not_cached() -> None:
     assert cache.get_or_load("k", lambda: "recovered") == "recovered"
 
 
+def expired_cache(value: str, ttl: float = 0.02, after: float = 0.04) -> TTLCache[str]:
+    """A cache holding `value` for key "k", already `after` seconds old (past its `ttl`)."""
+    cache: TTLCache[str] = TTLCache(ttl_seconds=ttl)
+    assert cache.get_or_load("k", lambda: value) == value
+    time.sleep(after)
+    return cache
+
+
 def test_a_stale_reader_is_answered_at_once_while_one_background_reload_replaces_the_entry() -> None:
-    cache: TTLCache[str] = TTLCache(ttl_seconds=0.05)
-    assert cache.get_or_load("k", lambda: "first") == "first"
-    time.sleep(0.08)  # expired, but within the readers' stale window
+    cache = expired_cache("first")  # expired, but within the readers' stale window
     loads = 0
     release = threading.Event()
 
@@ -71,25 +77,19 @@ def test_a_stale_reader_is_answered_at_once_while_one_background_reload_replaces
 
 
 def test_a_reader_without_a_stale_window_waits_for_a_fresh_value() -> None:
-    cache: TTLCache[str] = TTLCache(ttl_seconds=0.05)
-    cache.get_or_load("k", lambda: "first")
-    time.sleep(0.08)
+    cache = expired_cache("first")
 
     assert cache.get_or_load("k", lambda: "second") == "second"
 
 
 def test_an_entry_older_than_the_stale_window_is_loaded_by_the_reader() -> None:
-    cache: TTLCache[str] = TTLCache(ttl_seconds=0.02)
-    cache.get_or_load("k", lambda: "first")
-    time.sleep(0.08)
+    cache = expired_cache("first", after=0.08)
 
     assert cache.get_or_load("k", lambda: "second", stale_seconds=0.03) == "second"
 
 
 def test_a_failed_background_reload_keeps_the_stale_value_until_it_ages_out() -> None:
-    cache: TTLCache[str] = TTLCache(ttl_seconds=0.02)
-    cache.get_or_load("k", lambda: "first")
-    time.sleep(0.04)
+    cache = expired_cache("first")
     attempted = threading.Event()
 
     def broken() -> str:
@@ -103,9 +103,7 @@ def test_a_failed_background_reload_keeps_the_stale_value_until_it_ages_out() ->
 
 
 def test_invalidate_wins_over_a_reload_that_was_already_running() -> None:
-    cache: TTLCache[str] = TTLCache(ttl_seconds=0.02)
-    cache.get_or_load("k", lambda: "before the change")
-    time.sleep(0.04)
+    cache = expired_cache("before the change")
     started, release = threading.Event(), threading.Event()
 
     def reload_read_before_the_change() -> str:
@@ -123,9 +121,7 @@ def test_invalidate_wins_over_a_reload_that_was_already_running() -> None:
 
 
 def test_an_expired_entry_is_revalidated_with_the_old_value_instead_of_loaded() -> None:
-    cache: TTLCache[str] = TTLCache(ttl_seconds=0.02)
-    cache.get_or_load("k", lambda: "v1")
-    time.sleep(0.04)
+    cache = expired_cache("v1")
     checked: list[str] = []
 
     def unchanged(old: str) -> str:
