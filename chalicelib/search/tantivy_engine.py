@@ -12,6 +12,16 @@ late stream records change nothing. The event's availability record is stored in
 (under "availability", versioned by its own `as_of`); an upsert carries it over, and a record for
 an event not indexed yet waits in memory for its document.
 
+A query word's prefixes and typos are expanded into the index's own words before searching:
+prefixes from each field's term dictionary, typos by one Levenshtein automaton over a second,
+small index of every word the events use (`v<N>-words`, one document per word, committed just
+before the events that bring it). Each field is then searched for the few words found, with the
+constant scores tantivy gives an automaton match. This costs a fifth of one automaton per field
+and per kind of expansion, whose matches tantivy must collect in full before intersecting them
+with the query's other words. Words are never removed: one no event uses any more expands to a
+term that matches nothing. The words are kept apart so that they do not count in the events'
+BM25 statistics.
+
 Ordering with `q` is relevance, then start_at, then event_id; tantivy sorts by one key (the
 score, or start_at without `q`), so a page is cut from the top hits only once the hits whose key
 ties with the last one fetched are all in hand (`_ranked`).
@@ -37,7 +47,7 @@ from chalicelib.search.documents import (
     version,
 )
 from chalicelib.search.paging import decode_cursor, encode_cursor, start_bounds
-from chalicelib.search.text import MIN_PREFIX_CHARS, fold, fuzzy_distance, keyword
+from chalicelib.search.text import MIN_PREFIX_CHARS, fold, fuzzy_distance, keyword, words
 
 if TYPE_CHECKING:
     import tantivy
@@ -45,7 +55,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("onsale.search.tantivy")
 
 # Bump when the schema changes: each version lives in its own subdirectory (rebuilt from the stream).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Searched text fields and their weights (the same weights as the OpenSearch query).
 TEXT_FIELDS: dict[str, float] = {
     "name": 3.0,
@@ -56,6 +66,10 @@ TEXT_FIELDS: dict[str, float] = {
 }
 EXACT_BOOST = 2.0  # a word found as typed outranks a prefix or a typo
 FUZZY_BOOST = 0.5
+# Words a query word stands for at most, as prefix and as typo (OpenSearch's max_expansions).
+MAX_EXPANSIONS = 50
+# Longest token tantivy's default tokenizer keeps (its RemoveLongFilter drops longer ones).
+MAX_TOKEN_BYTES = 40
 # Deepest result a cursor may ask for (as OpenSearch's default max_result_window).
 MAX_OFFSET = 10_000
 WRITER_HEAP_BYTES = 64_000_000
@@ -76,6 +90,14 @@ def build_schema() -> tantivy.Schema:
     return builder.build()
 
 
+def build_words_schema() -> tantivy.Schema:
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("term", stored=True, tokenizer_name="raw")
+    return builder.build()
+
+
 class TantivyEngine:
     def __init__(self, path: str | Path) -> None:
         import tantivy
@@ -85,11 +107,18 @@ class TantivyEngine:
         self._schema = build_schema()
         self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
         self._writer: tantivy.IndexWriter | None = None
+        words_path = self.path.with_name(f"v{SCHEMA_VERSION}-words")
+        words_path.mkdir(exist_ok=True)
+        self._words_schema = build_words_schema()
+        self._words = tantivy.Index(self._words_schema, path=str(words_path), reuse=True)
+        self._words_writer: tantivy.IndexWriter | None = None
         self._lock = threading.RLock()
         # event_id -> (document, its tantivy form), or None to delete; applied by refresh().
         self._pending: dict[str, tuple[dict[str, Any], tantivy.Document] | None] = {}
         # Availability records of events not indexed yet: joined to their document on upsert.
         self._waiting: dict[str, dict[str, Any]] = {}
+        # The words in the words index (the writer's; read from that index on the first write).
+        self._terms: set[str] | None = None
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -142,6 +171,7 @@ class TantivyEngine:
             if not self._pending:
                 return
             pending, self._pending = self._pending, {}
+            self._add_words({term for change in pending.values() if change for term in _terms(change[0])})
             writer = self._open_writer()
             try:
                 for event_id, change in pending.items():
@@ -160,9 +190,35 @@ class TantivyEngine:
         """Write what is buffered and release the index's writer lock."""
         with self._lock:
             self.refresh()
-            if self._writer is not None:
-                writer, self._writer = self._writer, None
-                writer.wait_merging_threads()
+            for name in ("_writer", "_words_writer"):
+                writer = getattr(self, name)
+                if writer is not None:
+                    setattr(self, name, None)
+                    writer.wait_merging_threads()
+
+    def _add_words(self, terms: set[str]) -> None:
+        """Commit the words not in the words index yet (before the events that use them, so a
+        reader never sees an event whose words it cannot expand to)."""
+        import tantivy
+
+        if self._terms is None:
+            self._terms = {term for term, _ in self._words.searcher().terms_with_prefix("term", "")}
+        new = terms - self._terms
+        if not new:
+            return
+        if self._words_writer is None:
+            self._words_writer = self._words.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        try:
+            for term in sorted(new):
+                document = tantivy.Document()
+                document.add_text("term", term)
+                self._words_writer.add_document(document)
+            self._words_writer.commit()
+        except Exception:
+            self._words_writer.rollback()
+            raise
+        self._terms |= new
+        self._words.reload()
 
     def _open_writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
@@ -182,12 +238,9 @@ class TantivyEngine:
         keys = filter_keys(doc)
         document = tantivy.Document()
         document.add_text("event_id", doc["event_id"])
-        document.add_text("name", fold(doc["name"]))
-        for performer in doc["performers"]:
-            document.add_text("performers", fold(performer))
-        document.add_text("venue_name", fold(doc["venue"]["name"]))
-        document.add_text("city", fold(doc["venue"]["city"]))
-        document.add_text("description", fold(doc.get("description") or ""))
+        for field_name, texts in _searched_texts(doc).items():
+            for text in texts:
+                document.add_text(field_name, fold(text))
         document.add_text("city_key", keys["city"])
         document.add_text("category_key", keys["category"])
         for performer_key in keys["performers"]:
@@ -207,7 +260,7 @@ class TantivyEngine:
     def search(self, query: SearchQuery) -> SearchPage:
         offset = self._offset(query.cursor)
         searcher = self._index.searcher()
-        tantivy_query = self._query(query)
+        tantivy_query = self._query(query, searcher)
         ranked = _ranked(searcher, tantivy_query, offset + query.limit + 1, by_score=bool(query.words))
         page = [_stored_document(searcher, address) for address in ranked[offset : offset + query.limit]]
         more = len(ranked) > offset + query.limit
@@ -226,14 +279,15 @@ class TantivyEngine:
             raise InvalidRequestError("The cursor is not valid")
         return offset
 
-    def _query(self, query: SearchQuery) -> tantivy.Query:
+    def _query(self, query: SearchQuery, searcher: tantivy.Searcher) -> tantivy.Query:
         import tantivy
 
         Query, Occur, schema = tantivy.Query, tantivy.Occur, self._schema
         lower, upper = start_bounds(query)
-        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = [
-            (Occur.Must, self._word_query(word)) for word in query.words
-        ]
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if query.words:
+            words = self._words.searcher()
+            clauses = [(Occur.Must, self._word_query(word, searcher, words)) for word in query.words]
         filters = [
             Query.range_query(
                 schema,
@@ -260,27 +314,59 @@ class TantivyEngine:
             clauses.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(clauses)
 
-    def _word_query(self, word: str) -> tantivy.Query:
+    def _word_query(self, word: str, searcher: tantivy.Searcher, words: tantivy.Searcher) -> tantivy.Query:
         """One query word: found as typed, as a prefix, or within its edit distance, in any
-        searched field (the best field counts)."""
+        searched field (the best field counts). As typed, a match scores by BM25; as a prefix or
+        a typo, a constant (the field's weight, halved for a typo), as an automaton query would."""
         import tantivy
 
         Query, schema = tantivy.Query, self._schema
-        distance = fuzzy_distance(word)
+        typos = self._typos(word, words)
         alternatives = []
         for field_name, weight in TEXT_FIELDS.items():
             alternatives.append(
                 Query.boost_query(Query.term_query(schema, field_name, word), weight * EXACT_BOOST)
             )
+            prefixed: list[str] = []
             if len(word) >= MIN_PREFIX_CHARS:
-                prefix = Query.fuzzy_term_query(schema, field_name, word, distance=0, prefix=True)
-                alternatives.append(Query.boost_query(prefix, weight))
-            if distance:
-                fuzzy = Query.fuzzy_term_query(
-                    schema, field_name, word, distance=distance, transposition_cost_one=True
+                prefixed = [
+                    term for term, _ in searcher.terms_with_prefix(field_name, word, limit=MAX_EXPANSIONS)
+                ]
+            if prefixed:
+                alternatives.append(Query.const_score_query(self._any_term(field_name, prefixed), weight))
+            typoed = [term for term in typos if term not in prefixed]  # a prefix scores more
+            if typoed:
+                alternatives.append(
+                    Query.const_score_query(self._any_term(field_name, typoed), weight * FUZZY_BOOST)
                 )
-                alternatives.append(Query.boost_query(fuzzy, weight * FUZZY_BOOST))
         return Query.disjunction_max_query(alternatives)
+
+    def _any_term(self, field_name: str, terms: list[str]) -> tantivy.Query:
+        """Documents with any of `terms` in the field. Term queries, not a term set: a term set
+        reads every posting up front, where term queries let a rarer word of the query skip
+        through a frequent one."""
+        import tantivy
+
+        Query = tantivy.Query
+        if len(terms) == 1:
+            return Query.term_query(self._schema, field_name, terms[0])
+        return Query.boolean_query(
+            [(tantivy.Occur.Should, Query.term_query(self._schema, field_name, t)) for t in terms]
+        )
+
+    def _typos(self, word: str, words: tantivy.Searcher) -> list[str]:
+        """The events' words within the word's edit distance (transpositions count as one edit),
+        found by one automaton over the words index."""
+        import tantivy
+
+        distance = fuzzy_distance(word)
+        if not distance:
+            return []
+        automaton = tantivy.Query.fuzzy_term_query(
+            self._words_schema, "term", word, distance=distance, transposition_cost_one=True
+        )
+        hits = words.search(automaton, MAX_EXPANSIONS, count=False).hits
+        return [str(words.doc(address).get_first("term")) for _, address in hits]
 
 
 # A common word gives thousands of hits the same score; ordering a tie by date needs the whole tie
@@ -346,6 +432,28 @@ def _ranked(
         key=lambda row: (row[0], row[1]),
     )
     return [address for _, _, address in ordered[:needed]]
+
+
+def _searched_texts(doc: dict[str, Any]) -> dict[str, list[str]]:
+    """The texts of each searched field (`TEXT_FIELDS`) of a document."""
+    return {
+        "name": [doc["name"]],
+        "performers": list(doc["performers"]),
+        "venue_name": [doc["venue"]["name"]],
+        "city": [doc["venue"]["city"]],
+        "description": [doc.get("description") or ""],
+    }
+
+
+def _terms(doc: dict[str, Any]) -> set[str]:
+    """The words of a document's searched fields, as the default tokenizer indexes them."""
+    return {
+        word
+        for texts in _searched_texts(doc).values()
+        for text in texts
+        for word in words(text)
+        if len(word.encode()) < MAX_TOKEN_BYTES
+    }
 
 
 def _event_id(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:

@@ -54,6 +54,48 @@ def test_the_index_persists_and_other_instances_read_it(tmp_path: Path) -> None:
     reopened.close()
 
 
+def test_a_word_first_used_later_is_found_misspelt_by_a_reader_opened_before(tmp_path: Path) -> None:
+    writer = TantivyEngine(tmp_path)
+    reader = TantivyEngine(tmp_path)
+    index(writer, doc("E-1", name="Opening Night"))
+    index(writer, doc("E-2", name="Kaleidoscope Parade"))
+
+    deadline = time.monotonic() + 5
+    while not ids(reader.search(SearchQuery(q="kaleidsocope", now=NOW))) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ids(reader.search(SearchQuery(q="kaleidsocope", now=NOW))) == ["E-2"]  # 2 edits
+    writer.close()
+
+
+def test_a_reopened_index_keeps_its_words_and_adds_each_once(tmp_path: Path) -> None:
+    first = TantivyEngine(tmp_path)
+    index(first, doc("E-1", name="Harbour Lights", city="Lisbon"))
+    first.close()
+    second = TantivyEngine(tmp_path)
+    index(second, doc("E-2", name="Harbour Nights", city="Lisbon"))
+
+    assert ids(second.search(SearchQuery(q="harbuor lisbn", now=NOW))) == ["E-1", "E-2"]
+    words = second._words.searcher().terms_with_prefix("term", "")
+    assert {"harbour", "lights", "nights", "lisbon"} <= {term for term, _ in words}
+    assert all(count == 1 for _, count in words)
+    second.close()
+
+
+def test_a_prefix_stands_for_its_fifty_most_frequent_words_at_most(tmp_path: Path) -> None:
+    # As OpenSearch's bool_prefix (max_expansions 50): "zeta" expands to "zetaz" (in 5 events)
+    # and the first 49 of the 60 words seen once, in alphabetical order.
+    engine = TantivyEngine(tmp_path)
+    rare = [doc(f"R-{n:02d}", name=f"Zeta{n:02d} Show") for n in range(60)]
+    common = [doc(f"C-{n}", name="Zetaz Show") for n in range(5)]
+    index(engine, *rare, *common)
+
+    found = set(ids(engine.search(SearchQuery(q="zeta", limit=100, now=NOW))))
+
+    assert found == {f"C-{n}" for n in range(5)} | {f"R-{n:02d}" for n in range(49)}
+    assert ids(engine.search(SearchQuery(q="zeta55", now=NOW)))[0] == "R-55"  # typed further: found
+    engine.close()
+
+
 def test_the_index_directory_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ONSALE_SEARCH_INDEX_DIR", raising=False)
     monkeypatch.delenv("ONSALE_STATE_DIR", raising=False)
