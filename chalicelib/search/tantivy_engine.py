@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,11 @@ FUZZY_BOOST = 0.5
 MAX_EXPANSIONS = 50
 # Longest token tantivy's default tokenizer keeps (its RemoveLongFilter drops longer ones).
 MAX_TOKEN_BYTES = 40
+# A query word's expanded query is reused for this long by a reading process: a word that is new
+# to the index joins other words' prefix and typo expansions at most this much later (as typed,
+# it matches at once). The writing process starts afresh after each commit.
+WORD_QUERY_SECONDS = 1.0
+WORD_QUERY_ENTRIES = 4096
 # Deepest result a cursor may ask for (as OpenSearch's default max_result_window).
 MAX_OFFSET = 10_000
 WRITER_HEAP_BYTES = 64_000_000
@@ -117,6 +123,8 @@ class TantivyEngine:
         self._pending: dict[str, tuple[dict[str, Any], tantivy.Document] | None] = {}
         # Availability records of events not indexed yet: joined to their document on upsert.
         self._waiting: dict[str, dict[str, Any]] = {}
+        # Expanded query words: word -> (monotonic expiry, query).
+        self._word_queries: dict[str, tuple[float, tantivy.Query]] = {}
         # The words in the words index (the writer's; read from that index on the first write).
         self._terms: set[str] | None = None
 
@@ -185,6 +193,7 @@ class TantivyEngine:
             for event_id in pending:  # their documents now hold what was waiting
                 self._waiting.pop(event_id, None)
             self._index.reload()
+            self._word_queries.clear()
 
     def close(self) -> None:
         """Write what is buffered and release the index's writer lock."""
@@ -284,10 +293,7 @@ class TantivyEngine:
 
         Query, Occur, schema = tantivy.Query, tantivy.Occur, self._schema
         lower, upper = start_bounds(query)
-        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        if query.words:
-            words = self._words.searcher()
-            clauses = [(Occur.Must, self._word_query(word, searcher, words)) for word in query.words]
+        clauses = [(Occur.Must, self._word_query(word, searcher)) for word in query.words]
         filters = [
             Query.range_query(
                 schema,
@@ -314,14 +320,26 @@ class TantivyEngine:
             clauses.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(clauses)
 
-    def _word_query(self, word: str, searcher: tantivy.Searcher, words: tantivy.Searcher) -> tantivy.Query:
+    def _word_query(self, word: str, searcher: tantivy.Searcher) -> tantivy.Query:
+        """`_expanded` of the word, as built at most `WORD_QUERY_SECONDS` ago."""
+        now = time.monotonic()
+        cached = self._word_queries.get(word)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        expanded = self._expanded(word, searcher)
+        if len(self._word_queries) >= WORD_QUERY_ENTRIES:
+            self._word_queries.clear()
+        self._word_queries[word] = (now + WORD_QUERY_SECONDS, expanded)
+        return expanded
+
+    def _expanded(self, word: str, searcher: tantivy.Searcher) -> tantivy.Query:
         """One query word: found as typed, as a prefix, or within its edit distance, in any
         searched field (the best field counts). As typed, a match scores by BM25; as a prefix or
         a typo, a constant (the field's weight, halved for a typo), as an automaton query would."""
         import tantivy
 
         Query, schema = tantivy.Query, self._schema
-        typos = self._typos(word, words)
+        typos = self._typos(word, self._words.searcher())
         alternatives = []
         for field_name, weight in TEXT_FIELDS.items():
             alternatives.append(
@@ -370,9 +388,11 @@ class TantivyEngine:
 
 
 # A common word gives thousands of hits the same score; ordering a tie by date needs the whole tie
-# in hand. It is fetched up to this many pages deep, no further: beyond, a huge tie is ordered by
-# date within the window fetched (docs/decisions.md) and a query costs a bounded amount.
+# in hand. It is fetched up to this many times as deep as the page (and at most TIE_EXTRA_HITS
+# further), no further: beyond, a huge tie is ordered by date within the window fetched
+# (docs/decisions.md) and a query costs a bounded amount.
 TIE_WINDOW = 8
+TIE_EXTRA_HITS = 1000
 
 
 def _ranked(
@@ -381,29 +401,30 @@ def _ranked(
     """The first `needed` matches in full order: score (descending, with `by_score`), then
     start_at, then event_id.
 
-    tantivy returns the top hits by one key and breaks its ties by document address, so more
-    hits are fetched until every hit whose key ties with the last one fetched is in hand, or
-    `TIE_WINDOW` pages are. Sort keys come from the `start_ts` fast field; event ids are read only
-    for hits that still tie.
+    tantivy returns the top hits by one key and breaks its ties by document address, so hits are
+    fetched until every hit whose key ties with the last one fetched is in hand, or a window of
+    `TIE_WINDOW` times the hits needed is. Scores tie often (one common word: thousands of hits
+    with one score), so a search by relevance asks for the whole window at once (collecting more
+    hits costs little next to matching them again); start times seldom tie, so a listing by
+    date asks for twice the hits needed first. Sort keys come from the `start_ts` fast field;
+    event ids are read only for hits that still tie.
     """
     import tantivy
 
-    total = searcher.num_docs
-    if total == 0:
+    window = min(needed * TIE_WINDOW, needed + TIE_EXTRA_HITS, searcher.num_docs)
+    if window == 0:
         return []
-    # A search for twice the page settles most queries; one that ends in a tie is searched once
-    # more for the whole window (collecting more hits costs little next to matching them).
-    for wanted in sorted({min(needed * 2, total), min(needed * TIE_WINDOW, total)}):
+    hits: list[tuple[Any, tantivy.DocAddress]] = []
+    for wanted in [window] if by_score else sorted({min(needed * 2, window), window}):
         if by_score:
             hits = searcher.search(query, wanted, count=False).hits
         else:
             hits = searcher.search(
                 query, wanted, count=False, order_by_field="start_ts", order=tantivy.Order.Asc
             ).hits
-        if len(hits) < wanted or wanted == total:
+        if len(hits) < wanted:
             break  # every match is in hand
-        last_key = hits[-1][0]
-        settled = [hit for hit in hits if hit[0] != last_key]
+        settled = [hit for hit in hits if hit[0] != hits[-1][0]]
         if len(settled) >= needed:
             hits = settled
             break

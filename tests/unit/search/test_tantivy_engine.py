@@ -58,6 +58,7 @@ def test_a_word_first_used_later_is_found_misspelt_by_a_reader_opened_before(tmp
     writer = TantivyEngine(tmp_path)
     reader = TantivyEngine(tmp_path)
     index(writer, doc("E-1", name="Opening Night"))
+    assert ids(reader.search(SearchQuery(q="kaleidsocope", now=NOW))) == []  # its expansion is kept
     index(writer, doc("E-2", name="Kaleidoscope Parade"))
 
     deadline = time.monotonic() + 5
@@ -65,6 +66,17 @@ def test_a_word_first_used_later_is_found_misspelt_by_a_reader_opened_before(tmp
         time.sleep(0.05)
     assert ids(reader.search(SearchQuery(q="kaleidsocope", now=NOW))) == ["E-2"]  # 2 edits
     writer.close()
+
+
+def test_the_writing_process_expands_to_its_new_words_at_once(tmp_path: Path) -> None:
+    engine = TantivyEngine(tmp_path)
+    assert ids(engine.search(SearchQuery(q="zanzib", now=NOW))) == []
+
+    index(engine, doc("E-1", name="Zanzibar Nights"))
+
+    assert ids(engine.search(SearchQuery(q="zanzib", now=NOW))) == ["E-1"]
+    assert ids(engine.search(SearchQuery(q="zanizbar", now=NOW))) == ["E-1"]
+    engine.close()
 
 
 def test_a_reopened_index_keeps_its_words_and_adds_each_once(tmp_path: Path) -> None:
