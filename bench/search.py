@@ -1269,7 +1269,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--api-workers",
         type=_positive,
         default=2,
-        help="API processes sharing the port (ONSALE_API_WORKERS), like warm Lambda instances",
+        help="API worker processes behind the port (ONSALE_API_WORKERS), like warm Lambda instances",
     )
     parser.add_argument("--requests", type=_positive, default=2000, help="requests per kind of request")
     parser.add_argument("--cold-events", type=_positive, default=30, help="small events viewed cold")

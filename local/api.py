@@ -2,18 +2,31 @@
 
 Unknown paths get a problem+json 404 (API Gateway is configured the same way in AWS) rather
 than `chalice local`'s bare 403.
+
+With `--workers N` (N > 1) this process is only the front door: it listens on the port and deals
+each accepted connection to N worker processes in turn (passing the socket over a Unix socket
+pair), as API Gateway spreads requests over concurrent Lambda instances. Each worker has its own
+warm caches, as an instance does. The kernel's own spreading (`SO_REUSEPORT`) hashes
+connections: 16 keep-alive clients often landed 13 to 3, one worker saturating a core while the
+other idled.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 from typing import Any
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer
+from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServer
 
 # Like a Lambda function's reserved concurrency: at most this many requests run at once, the
 # rest wait their turn, so a burst cannot swamp the emulator (which serves ~300 requests/s).
@@ -58,32 +71,82 @@ class ApiServer(ThreadedHTTPServer):
     request_queue_size = 1024
 
 
-class SharedPortApiServer(ApiServer):
-    # Several API processes share the port (`ONSALE_API_WORKERS` > 1); the kernel spreads
-    # connections over them, as API Gateway spreads requests over Lambda instances. Only then:
-    # otherwise a forgotten server on the port must make this one fail, not share with it.
-    allow_reuse_port = True
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ONSALE_API_PORT", "8000")))
-    parser.add_argument("--shared-port", action="store_true", help="one of several workers on the port")
-    args = parser.parse_args()
+def serve(port: int, channel_fd: int | None) -> None:
+    """Serve the app: on the port, or (a worker) on the connections the front door sends over
+    the Unix socket `channel_fd`, until it closes."""
     from app import app
 
     # As `chalice local` does: one current request per thread, never shared between callers.
     app.__class__ = type("ThreadLocalOnsale", (LocalChalice, type(app)), {})
     config = Config(chalice_stage="local", user_provided_params={"app_name": "onsale"})
-    server = LocalDevServer(
-        app,
-        config,
-        "127.0.0.1",
-        args.port,
-        handler_cls=ProblemRequestHandler,
-        server_cls=SharedPortApiServer if args.shared_port else ApiServer,
+    handler = functools.partial(ProblemRequestHandler, app_object=app, config=config)
+    if channel_fd is None:
+        print(f"Serving on http://127.0.0.1:{port}", flush=True)
+        ApiServer(("127.0.0.1", port), handler).serve_forever()
+        return
+    server = ApiServer(("127.0.0.1", port), handler, bind_and_activate=False)
+    channel = socket.socket(fileno=channel_fd)
+    while True:
+        message, fds, _, _ = socket.recv_fds(channel, 1, 1)
+        if not message:
+            return  # the front door is gone
+        connection = socket.socket(fileno=fds[0])
+        try:
+            peer = connection.getpeername()
+        except OSError:  # the client already left
+            connection.close()
+            continue
+        server.process_request(connection, peer)  # a thread per connection
+
+
+def front_door(port: int, workers: int) -> None:
+    """Listen on the port and deal connections to `workers` worker processes in turn."""
+    listener = socket.create_server(("127.0.0.1", port), backlog=ApiServer.request_queue_size)
+    channels: list[socket.socket] = []
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        for _ in range(workers):
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            command = [sys.executable, "-m", "local.api", "--port", str(port)]
+            command += ["--channel-fd", str(theirs.fileno())]
+            children.append(subprocess.Popen(command, pass_fds=[theirs.fileno()]))
+            theirs.close()
+            channels.append(ours)
+        print(f"Serving on http://127.0.0.1:{port} ({workers} workers)", flush=True)
+        for channel in itertools.cycle(channels):
+            connection, _ = listener.accept()
+            with connection:
+                socket.send_fds(channel, [b"c"], [connection.fileno()])
+    finally:
+        for channel in channels:
+            channel.close()  # each worker exits at the end of its channel
+        for child in children:
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ONSALE_API_PORT", "8000")))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("ONSALE_API_WORKERS", "1")),
+        help="worker processes behind one front door (1: this process serves)",
     )
-    server.serve_forever()
+    parser.add_argument("--channel-fd", type=int, help=argparse.SUPPRESS)  # a worker's connections
+    args = parser.parse_args()
+    if args.channel_fd is None and args.workers > 1:
+        front_door(args.port, args.workers)
+    else:
+        serve(args.port, args.channel_fd)
 
 
 if __name__ == "__main__":

@@ -171,22 +171,20 @@ def main(argv: list[str] | None = None) -> int:
         search.engine()  # creates the empty index before the API opens it
 
         api_log = (state_dir / "api.log").open("ab")
-        # Like Lambda instances: each worker process has its own warm caches; one by default, so
-        # that a change made through the API is read back at once by the same process's caches.
-        # Each worker has its own ONSALE_API_CONCURRENCY limit: the kernel spreads connections,
-        # not requests, so a split limit would queue a busy worker's clients while another idles.
+        # Like Lambda instances: each API worker process has its own warm caches; one by default,
+        # so that a change made through the API is read back at once by the same process's
+        # caches. With more, one front door deals connections to them in turn (local/api.py),
+        # and each worker has its own ONSALE_API_CONCURRENCY limit.
         workers = max(1, _env_int("ONSALE_API_WORKERS", 1))
-        for _ in range(workers):
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "local.api", "--port", str(api_port)]
-                    + (["--shared-port"] if workers > 1 else []),
-                    cwd=ROOT,
-                    env=dict(os.environ),
-                    stdout=api_log,
-                    stderr=subprocess.STDOUT,
-                )
+        children.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "local.api", "--port", str(api_port), "--workers", str(workers)],
+                cwd=ROOT,
+                env=dict(os.environ),
+                stdout=api_log,
+                stderr=subprocess.STDOUT,
             )
+        )
         start_websocket_gateway(ws_port, ws_management_port)
         start_inventory_poller(stop)
         start_search_indexer(stop)
