@@ -123,6 +123,22 @@ def test_a_section_never_shows_fewer_than_zero_seats() -> None:
     assert section_counts(event, states, T)[0]["available"] == 0
 
 
+def test_a_reloaded_event_shows_its_new_prices_and_sections() -> None:
+    before = make_event(layout={"Floor": (5000, [("A", 2)])})
+    assert [c["price"]["amount"] for c in section_counts(before, {}, T)] == [5000]
+
+    after = make_event(layout={"Floor": (6500, [("A", 2)]), "Balcony": (3000, [("B", 4)])})
+    counts = section_counts(after, {}, T)
+
+    assert [(c["section"], c["price"]["amount"], c["total"]) for c in counts] == [
+        ("Floor", 6500, 2),
+        ("Balcony", 3000, 4),
+    ]
+    counts[0]["price"]["amount"] = 1  # an answer is the caller's to change
+    assert section_counts(after, {}, T)[0]["price"]["amount"] == 6500
+    assert events.event_summary(after, counts)["min_price"] == {"amount": 3000, "currency": "USD"}
+
+
 # --- the seat map ---------------------------------------------------------------------------
 
 
