@@ -16,11 +16,11 @@ A query word's prefixes and typos are expanded into the index's own words before
 prefixes from each field's term dictionary, typos by one Levenshtein automaton over a second,
 small index of every word the events use (`v<N>-words`, one document per word, committed just
 before the events that bring it). Each field is then searched for the few words found, with the
-constant scores tantivy gives an automaton match. This costs a fifth of one automaton per field
-and per kind of expansion, whose matches tantivy must collect in full before intersecting them
-with the query's other words. Words are never removed: one no event uses any more expands to a
-term that matches nothing. The words are kept apart so that they do not count in the events'
-BM25 statistics.
+constant scores tantivy gives an automaton match, so results are those of a prefix and a typo
+automaton per field, at a fraction of the cost: an automaton query collects every posting of
+every word it matches before the query's other words can narrow them, where term queries skip.
+Words are never removed: one that no event uses any more expands to a term that matches nothing.
+They are kept apart so that they do not count in the events' BM25 statistics.
 
 Ordering with `q` is relevance, then start_at, then event_id; tantivy sorts by one key (the
 score, or start_at without `q`), so a page is cut from the top hits only once the hits whose key
