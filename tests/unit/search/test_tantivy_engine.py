@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,30 @@ def test_the_writing_process_expands_to_its_new_words_at_once(tmp_path: Path) ->
     assert ids(engine.search(SearchQuery(q="zanzib", now=NOW))) == ["E-1"]
     assert ids(engine.search(SearchQuery(q="zanizbar", now=NOW))) == ["E-1"]
     engine.close()
+
+
+def test_a_reader_that_showed_an_event_shows_its_next_version_and_availability(tmp_path: Path) -> None:
+    writer = TantivyEngine(tmp_path)
+    reader = TantivyEngine(tmp_path)
+    index(writer, doc("E-1", name="Harvest Show", updated_at=NOW - timedelta(days=2)))
+
+    def shown() -> tuple[str, int]:
+        events = reader.search(SearchQuery(q="harvest", now=NOW)).events
+        return (events[0]["name"], events[0]["available_count"]) if events else ("", -1)
+
+    def eventually(expected: tuple[str, int]) -> tuple[str, int]:
+        deadline = time.monotonic() + 5
+        while shown() != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return shown()
+
+    assert eventually(("Harvest Show", 28)) == ("Harvest Show", 28)
+    index(writer, doc("E-1", name="Harvest Show Late", updated_at=NOW - timedelta(days=1)))
+    assert eventually(("Harvest Show Late", 28)) == ("Harvest Show Late", 28)
+    writer.set_availability({"event_id": "E-1", "as_of": 1, "sold": 10, "holds": []})
+    writer.refresh()
+    assert eventually(("Harvest Show Late", 18)) == ("Harvest Show Late", 18)
+    writer.close()
 
 
 def test_a_reopened_index_keeps_its_words_and_adds_each_once(tmp_path: Path) -> None:
