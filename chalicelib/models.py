@@ -51,7 +51,7 @@ class RowsAttribute(Attribute[list[RowLayout]]):
 
     As a list of maps, a stadium's 2,000 rows made its event item ~115 KB, which every cold read,
     cache refresh and stream record then parsed attribute by attribute (~60 ms of CPU in the
-    API, far more in the emulator); as strings the item is ~25 KB and parses in a few ms."""
+    API, far more in the emulator); as strings the item is ~37 KB and parses in a few ms."""
 
     attr_type = STRING
 
