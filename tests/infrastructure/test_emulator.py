@@ -1,0 +1,265 @@
+"""The laptop stack's emulator (`local.moto_server`, over real HTTP) answers DynamoDB's item
+operations exactly as moto as shipped does (in-process `mock_aws`): the same calls go to both
+and every answer is compared whole. Its speed-ups (a query reads one partition; answers written
+with `json.dumps`) must change nothing a client can see: order, pages, projections, filters,
+binary values, missing items, errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from local.emulator import free_port, start_emulator
+
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    port = free_port()
+    process = start_emulator(port, Path(tmp_path_factory.mktemp("emulator")) / "emulator.log")
+    try:
+        yield boto3.client(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            config=Config(retries={"max_attempts": 1}),
+            **CREDENTIALS,
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def stock() -> Iterator[Any]:
+    saved = {name: os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")}
+    for name in saved:
+        os.environ.pop(name, None)
+    with mock_aws():
+        yield boto3.client("dynamodb", **CREDENTIALS)
+    for name, value in saved.items():
+        if value is not None:
+            os.environ[name] = value
+
+
+def _answer(call: Callable[..., dict[str, Any]], **request: Any) -> dict[str, Any]:
+    try:
+        answer = dict(call(**request))
+    except ClientError as error:
+        return {"error": error.response["Error"]["Code"], "message": error.response["Error"].get("Message")}
+    answer.pop("ResponseMetadata", None)
+    return answer
+
+
+def both(emulator: Any, stock: Any, operation: str, **request: Any) -> dict[str, Any]:
+    """The emulator's answer, after checking it is stock moto's."""
+    ours = _answer(getattr(emulator, operation), **request)
+    theirs = _answer(getattr(stock, operation), **request)
+    assert ours == theirs, f"{operation} {request}"
+    return ours
+
+
+def _seat(partition: str, seat: str, owner: str, **extra: Any) -> dict[str, Any]:
+    return {"pk": {"S": partition}, "sk": {"S": seat}, "owner": {"S": owner}, **extra}
+
+
+@pytest.fixture(scope="module")
+def tables(emulator: Any, stock: Any) -> None:
+    for client in (emulator, stock):
+        client.create_table(
+            TableName="seats",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "owner", "AttributeType": "S"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_owner",
+                    "KeySchema": [
+                        {"AttributeName": "owner", "KeyType": "HASH"},
+                        {"AttributeName": "sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.create_table(
+            TableName="events",
+            KeySchema=[{"AttributeName": "event_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "event_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    # Written out of order, across partitions, so that any order in the answers is the tables'.
+    for index in (7, 2, 9, 0, 5, 1, 8, 3, 6, 4):
+        for partition in ("ev1#floor", "ev1#balcony", "ev2#floor"):
+            item = _seat(
+                partition,
+                f"A-{index:02d}",
+                f"user{index % 3}",
+                price={"N": str(1000 + index)},
+                tags={"SS": ["aisle", f"t{index}"]},
+                blob={"B": bytes([index, 0, 255])},
+                info={"M": {"row": {"S": "A"}, "accessible": {"BOOL": index % 2 == 0}, "note": {"NULL": True}}},
+                history={"L": [{"N": "1"}, {"S": "held"}]},
+            )
+            both(emulator, stock, "put_item", TableName="seats", Item=item)
+    both(
+        emulator,
+        stock,
+        "put_item",
+        TableName="events",
+        Item={"event_id": {"S": "ev1"}, "name": {"S": "Stadium night"}, "capacity": {"N": "56000"}},
+    )
+
+
+@pytest.mark.usefixtures("tables")
+def test_table_queries_read_their_partition_in_key_order(emulator: Any, stock: Any) -> None:
+    whole = both(
+        emulator,
+        stock,
+        "query",
+        TableName="seats",
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "ev1#floor"}},
+    )
+    assert [item["sk"]["S"] for item in whole["Items"]] == [f"A-{i:02d}" for i in range(10)]
+    assert {item["pk"]["S"] for item in whole["Items"]} == {"ev1#floor"}
+    assert whole["Items"][3]["blob"] == {"B": bytes([3, 0, 255])}
+
+    backwards = both(
+        emulator,
+        stock,
+        "query",
+        TableName="seats",
+        KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues={":p": {"S": "ev2#floor"}, ":a": {"S": "A-02"}, ":b": {"S": "A-06"}},
+        ScanIndexForward=False,
+        ProjectionExpression="sk, price, info.accessible",
+    )
+    assert [item["sk"]["S"] for item in backwards["Items"]] == ["A-06", "A-05", "A-04", "A-03", "A-02"]
+
+    filtered = both(
+        emulator,
+        stock,
+        "query",
+        TableName="seats",
+        KeyConditionExpression="pk = :p AND begins_with(sk, :a)",
+        FilterExpression="price > :n",
+        ExpressionAttributeValues={":p": {"S": "ev1#balcony"}, ":a": {"S": "A-0"}, ":n": {"N": "1006"}},
+    )
+    assert filtered["Count"] == 3 and filtered["ScannedCount"] == 10
+
+    for missing in ("ev3#floor", "ev1"):
+        nothing = both(
+            emulator,
+            stock,
+            "query",
+            TableName="seats",
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": missing}},
+        )
+        assert nothing["Items"] == [] and nothing["Count"] == 0
+
+    one = both(
+        emulator,
+        stock,
+        "query",
+        TableName="events",
+        KeyConditionExpression="event_id = :e",
+        ExpressionAttributeValues={":e": {"S": "ev1"}},
+    )
+    assert [item["name"]["S"] for item in one["Items"]] == ["Stadium night"]
+
+
+@pytest.mark.usefixtures("tables")
+def test_pages_of_table_and_index_queries_are_moto_pages(emulator: Any, stock: Any) -> None:
+    for index_name, condition, value in (
+        (None, "pk = :v", "ev1#floor"),
+        ("by_owner", "#o = :v", "user1"),
+    ):
+        request: dict[str, Any] = {
+            "TableName": "seats",
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": {":v": {"S": value}},
+            "Limit": 3,
+        }
+        if index_name:
+            request.update(IndexName=index_name, ExpressionAttributeNames={"#o": "owner"})
+        seen: list[tuple[str, str]] = []
+        while True:
+            page = both(emulator, stock, "query", **request)
+            seen.extend((item["pk"]["S"], item["sk"]["S"]) for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        expected = 10 if index_name is None else 9  # user1 owns seats 1, 4, 7 of each partition
+        assert len(seen) == len(set(seen)) == expected
+
+
+@pytest.mark.usefixtures("tables")
+def test_item_reads_and_writes_answer_as_moto_does(emulator: Any, stock: Any) -> None:
+    key = {"pk": {"S": "ev1#floor"}, "sk": {"S": "A-04"}}
+    got = both(emulator, stock, "get_item", TableName="seats", Key=key)
+    assert got["Item"]["tags"] == {"SS": ["aisle", "t4"]}
+    assert "Item" not in both(
+        emulator, stock, "get_item", TableName="seats", Key={"pk": {"S": "ev1#floor"}, "sk": {"S": "Z-99"}}
+    )
+    projected = both(
+        emulator,
+        stock,
+        "get_item",
+        TableName="events",
+        Key={"event_id": {"S": "ev1"}},
+        ProjectionExpression="#c",
+        ExpressionAttributeNames={"#c": "capacity"},
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert projected["Item"] == {"capacity": {"N": "56000"}}
+
+    batch = both(
+        emulator,
+        stock,
+        "batch_get_item",
+        RequestItems={"seats": {"Keys": [key, {"pk": {"S": "ev2#floor"}, "sk": {"S": "A-00"}}]}},
+    )
+    assert len(batch["Responses"]["seats"]) == 2
+
+    updated = both(
+        emulator,
+        stock,
+        "update_item",
+        TableName="seats",
+        Key=key,
+        UpdateExpression="SET #s = :sold ADD price :one",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":sold": {"S": "sold"}, ":one": {"N": "1"}},
+        ReturnValues="ALL_NEW",
+    )
+    assert updated["Attributes"]["price"] == {"N": "1005"}
+
+    taken = both(
+        emulator,
+        stock,
+        "put_item",
+        TableName="seats",
+        Item=_seat("ev1#floor", "A-04", "intruder"),
+        ConditionExpression="attribute_not_exists(pk)",
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )
+    assert taken["error"] == "ConditionalCheckFailedException"
+    assert both(emulator, stock, "get_item", TableName="seats", Key=key)["Item"]["owner"] == {"S": "user1"}
+
+    deleted = both(emulator, stock, "delete_item", TableName="seats", Key=key, ReturnValues="ALL_OLD")
+    assert deleted["Attributes"]["status"] == {"S": "sold"}
+    assert both(emulator, stock, "scan", TableName="events", Limit=5)["Count"] == 1
