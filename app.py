@@ -96,7 +96,7 @@ def login() -> Response:
 @route("/events/search")
 def search_events() -> Response:
     params: dict[str, str] = dict(_request().query_params or {})
-    page = search.engine().search(search.SearchQuery.from_params(params))
+    page = search.search_events(search.engine(), search.SearchQuery.from_params(params))
     return http.json_response(
         {"events": page.events, "next_cursor": page.next_cursor},
         headers={"Cache-Control": "public, max-age=5"},

@@ -10,9 +10,11 @@ Both are fed by `functions/search_indexer.py` from two streams: the events table
 built by `document_from_event`) and the availability summaries' (availability records, so that
 a result's `available_count` is live within seconds), and both answer
 `search(SearchQuery) -> SearchPage` the same way:
-- `q`: every word must match one of name, performers, venue name, city or description, allowing
-  typos (1 edit for words of 4-7 letters, 2 for 8+, transpositions count as one), prefixes (2+
-  letters) and ignoring case and accents; a `q` without any word is treated as absent;
+- `q`: every word must match one of name, performers, venue name, city, category or description,
+  allowing typos (1 edit for words of 4-7 letters, 2 for 8+, transpositions count as one),
+  prefixes (2+ letters) and ignoring case and accents; a `q` without any word is treated as
+  absent. With `all_words=False` (what `search_events` falls back to when no event matches every
+  word) one word is enough, and events matching more words score higher;
 - filters: city, performer (case-, accent- and punctuation-insensitive exact), category (case-
   and accent-insensitive exact), venue_id (exact), start_date..end_date (inclusive UTC days of
   start_at);
@@ -30,7 +32,7 @@ import os
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -69,6 +71,7 @@ class SearchQuery:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     now: datetime = field(default_factory=_now)
+    all_words: bool = True  # False: any word of `q` is enough (see `search_events`)
 
     def __post_init__(self) -> None:
         for name in ("q", "city", "category", "performer", "venue_id", "cursor"):
@@ -162,6 +165,31 @@ class SearchEngine(Protocol):
         """Write what `upsert`/`delete` buffered and make it visible to searches."""
 
 
+def search_events(engine: SearchEngine, query: SearchQuery) -> SearchPage:
+    """What `GET /events/search` answers: the events matching every word of `q`, or, when no event
+    matches them all ("copper lantern tickets", "comedy in chicago"), the events matching any of
+    them, more words first, rather than an empty page. The fallback's pages say so in their
+    cursor, so a later page never switches modes."""
+    from chalicelib.search.paging import decode_cursor, encode_cursor
+
+    if query.cursor is not None:
+        payload = decode_cursor(query.cursor)
+        if "any" in payload:
+            inner = payload["any"]
+            if not isinstance(inner, str) or len(query.words) < 2:
+                raise InvalidRequestError("The cursor is not valid")
+            return _any_word_page(engine, replace(query, cursor=inner, all_words=False), encode_cursor)
+    page = engine.search(query)
+    if page.events or query.cursor is not None or len(query.words) < 2 or not query.all_words:
+        return page
+    return _any_word_page(engine, replace(query, all_words=False), encode_cursor)
+
+
+def _any_word_page(engine: SearchEngine, query: SearchQuery, encode: Any) -> SearchPage:
+    page = engine.search(query)
+    return SearchPage(page.events, encode({"any": page.next_cursor}) if page.next_cursor else None)
+
+
 def document_from_event(event_image: dict[str, Any]) -> dict[str, Any]:
     """The search document of an events-table item in DynamoDB JSON (a stream's NewImage)."""
     from chalicelib.search.documents import document_from_event as build
@@ -222,4 +250,5 @@ __all__ = [
     "engine",
     "index_dir",
     "reset_engine",
+    "search_events",
 ]

@@ -33,7 +33,7 @@ from chalicelib.search.text import MIN_PREFIX_CHARS, fold, keyword
 logger = logging.getLogger("onsale.search.opensearch")
 
 MAPPING_PATH = Path(__file__).resolve().parents[2] / "infrastructure" / "opensearch" / "events-index.json"
-SEARCHED_FIELDS = ["name^3", "performers^2", "venue.name", "venue.city", "description"]
+SEARCHED_FIELDS = ["name^3", "performers^2", "venue.name", "venue.city", "category", "description"]
 # OpenSearch's AUTO fuzziness with the thresholds of the tantivy engine: exact up to 3 letters,
 # 1 edit for 4-7, 2 for 8 or more (plain "AUTO" is 3 and 6).
 FUZZINESS = "AUTO:4,8"
@@ -93,7 +93,11 @@ def build_search_body(query: SearchQuery) -> dict[str, Any]:
         filters.append({"term": {"venue.venue_id": query.venue_id}})
     boolean: dict[str, Any] = {"filter": filters}
     if query.words:
-        boolean["must"] = [word_clause(word) for word in query.words]
+        clauses = [word_clause(word) for word in query.words]
+        if query.all_words or len(clauses) < 2:
+            boolean["must"] = clauses
+        else:  # any word will do; each one matched adds to the score
+            boolean["must"] = [{"bool": {"should": clauses, "minimum_should_match": 1}}]
     sort = sort_clause(query)
     body: dict[str, Any] = {
         "size": query.limit + 1,  # one more than a page says whether another page exists

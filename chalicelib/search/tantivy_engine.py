@@ -57,13 +57,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger("onsale.search.tantivy")
 
 # Bump when the schema changes: each version lives in its own subdirectory (rebuilt from the stream).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Searched text fields and their weights (the same weights as the OpenSearch query).
 TEXT_FIELDS: dict[str, float] = {
     "name": 3.0,
     "performers": 2.0,
     "venue_name": 1.0,
     "city": 1.0,
+    "category": 1.0,
     "description": 1.0,
 }
 EXACT_BOOST = 2.0  # a word found as typed outranks a prefix or a typo
@@ -331,7 +332,11 @@ class TantivyEngine:
 
         Query, Occur, schema = tantivy.Query, tantivy.Occur, self._schema
         lower, upper = start_bounds(query)
-        clauses = [(Occur.Must, self._word_query(word, searcher)) for word in query.words]
+        word_queries = [self._word_query(word, searcher) for word in query.words]
+        if query.all_words or len(word_queries) < 2:
+            clauses = [(Occur.Must, word_query) for word_query in word_queries]
+        else:  # any word: a boolean of Should clauses alone needs one; each match adds its score
+            clauses = [(Occur.Must, Query.boolean_query([(Occur.Should, w) for w in word_queries]))]
         filters = [
             Query.range_query(
                 schema,
@@ -500,6 +505,7 @@ def _searched_texts(doc: dict[str, Any]) -> dict[str, list[str]]:
         "performers": list(doc["performers"]),
         "venue_name": [doc["venue"]["name"]],
         "city": [doc["venue"]["city"]],
+        "category": [doc.get("category") or ""],
         "description": [doc.get("description") or ""],
     }
 

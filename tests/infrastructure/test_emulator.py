@@ -76,7 +76,10 @@ def tables(emulator: Any, stock: Any) -> None:
     for client in (emulator, stock):
         client.create_table(
             TableName="seats",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
             AttributeDefinitions=[
                 {"AttributeName": "pk", "AttributeType": "S"},
                 {"AttributeName": "sk", "AttributeType": "S"},
@@ -110,7 +113,9 @@ def tables(emulator: Any, stock: Any) -> None:
                 price={"N": str(1000 + index)},
                 tags={"SS": ["aisle", f"t{index}"]},
                 blob={"B": bytes([index, 0, 255])},
-                info={"M": {"row": {"S": "A"}, "accessible": {"BOOL": index % 2 == 0}, "note": {"NULL": True}}},
+                info={
+                    "M": {"row": {"S": "A"}, "accessible": {"BOOL": index % 2 == 0}, "note": {"NULL": True}}
+                },
                 history={"L": [{"N": "1"}, {"S": "held"}]},
             )
             both(emulator, stock, "put_item", TableName="seats", Item=item)

@@ -60,6 +60,27 @@ def test_a_new_event_is_found_within_five_seconds_even_misspelled(api: Api) -> N
     assert [e["event_id"] for e in by_performer["events"]] == [event_id]
 
 
+def test_words_that_match_no_event_do_not_empty_the_results(api: Api) -> None:
+    venue_id = api.create_venue(
+        [
+            {
+                "section": "Floor",
+                "price": {"amount": 2500, "currency": "USD"},
+                "rows": [{"row": "A", "seats": 4}],
+            }
+        ],
+        name="Snickerdoodle Cellar",
+    )
+    event_id = _create(api, venue_id, "Ottoline Quarrington Unplugged", "Ottoline Quarrington", days=12)
+    _search_until(api, {"q": "ottoline quarrington"}, event_id)
+
+    # "tickets" is in no event; "comdy" is this event's category with a typo.
+    found = _search_until(api, {"q": "ottolin quarington tickets comdy"}, event_id)
+
+    assert found["events"][0]["event_id"] == event_id
+    validate_response("GET", "/events/search", 200, found)
+
+
 def test_search_results_follow_sales_holds_and_releases(api: Api) -> None:
     # GIVEN an on-sale event of 6 seats, found by search with all 6 available
     performer = f"Availabilia {time.time_ns() % 10**9}"

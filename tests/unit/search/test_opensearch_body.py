@@ -81,7 +81,7 @@ def test_q_becomes_one_fuzzy_multi_match_per_word_and_sorts_by_score_first() -> 
     assert fuzzy == {
         "multi_match": {
             "query": "beyonce",
-            "fields": ["name^3", "performers^2", "venue.name", "venue.city", "description"],
+            "fields": ["name^3", "performers^2", "venue.name", "venue.city", "category", "description"],
             "type": "best_fields",
             "fuzziness": "AUTO:4,8",
             "fuzzy_transpositions": True,
@@ -97,6 +97,16 @@ def test_q_becomes_one_fuzzy_multi_match_per_word_and_sorts_by_score_first() -> 
         {"event_id": {"order": "asc"}},
     ]
     assert FUZZINESS.startswith("AUTO")
+
+
+def test_any_word_puts_the_word_clauses_in_one_should_of_which_one_must_match() -> None:
+    strict = build_search_body(query(q="copper lantern tickets"))
+    relaxed = build_search_body(query(q="copper lantern tickets", all_words=False))
+
+    (either,) = relaxed["query"]["bool"]["must"]
+    assert either["bool"]["minimum_should_match"] == 1
+    assert either["bool"]["should"] == strict["query"]["bool"]["must"]
+    assert relaxed["sort"][0] == {"_score": {"order": "desc"}}
 
 
 def test_a_one_letter_word_is_not_a_prefix() -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.errors import InvalidRequestError
-from chalicelib.search import SearchEngine, SearchQuery
+from chalicelib.search import SearchEngine, SearchPage, SearchQuery, search_events
 from chalicelib.search.paging import encode_cursor
 from tests.fakes.catalog import NOW
 from tests.unit.search.support import doc, every_page, ids, index, search
@@ -120,6 +120,53 @@ def test_every_word_must_match_somewhere(catalogue: SearchEngine) -> None:
     assert ids(search(catalogue, q="london")) == ["E-HAMLET", "E-FINAL"]
     assert ids(search(catalogue, q="london hamlet")) == ["E-HAMLET"]
     assert ids(search(catalogue, q="london zzyzx")) == []
+
+
+def test_q_matches_the_category(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, q="sports")) == ["E-FINAL"]  # in no other field
+    assert ids(search(catalogue, q="theatre london")) == ["E-HAMLET"]
+
+
+# --- search_events: when no event matches every word --------------------------------------------
+
+
+def search_any(engine: SearchEngine, **fields: object) -> SearchPage:
+    fields.setdefault("now", NOW)
+    return search_events(engine, SearchQuery(**fields))  # type: ignore[arg-type]
+
+
+def test_when_no_event_matches_every_word_events_matching_more_of_them_come_first(
+    catalogue: SearchEngine,
+) -> None:
+    assert ids(search(catalogue, q="london hamlet tickets")) == []  # the engine alone: every word
+
+    page = search_any(catalogue, q="london hamlet tickets")
+
+    assert ids(page) == ["E-HAMLET", "E-FINAL"]  # two words of three, then one
+    assert ids(search_any(catalogue, q="sports in london")) == ["E-FINAL", "E-HAMLET"]
+
+
+def test_the_fallback_only_applies_when_nothing_matches_every_word(catalogue: SearchEngine) -> None:
+    assert ids(search_any(catalogue, q="london hamlet")) == ["E-HAMLET"]
+    assert ids(search_any(catalogue, q="zzyzx")) == []  # one word: nothing to relax
+    assert ids(search_any(catalogue, q="zzyzx qwrtpz")) == []  # no word matches
+    # Filters still hold: London's events only, though "luna" matches an event in Barcelona.
+    assert ids(search_any(catalogue, q="luna hamlet", city="London")) == ["E-HAMLET"]
+
+
+def test_pages_of_the_fallback_stay_in_it_and_cover_every_match_once(engine: SearchEngine) -> None:
+    rock = [doc(f"E-ROCK-{n}", name=f"Rock Night {n}", start_at=NOW + n * DAY) for n in range(1, 8)]
+    index(engine, *rock, doc("E-OPERA", name="Opera Gala", start_at=NOW + DAY))
+
+    pages = [search_any(engine, q="rock zzyzx", limit=3)]
+    while pages[-1].next_cursor is not None:
+        assert len(pages) < 10, "pagination does not end"
+        pages.append(search_any(engine, q="rock zzyzx", limit=3, cursor=pages[-1].next_cursor))
+
+    assert [len(page.events) for page in pages] == [3, 3, 1]
+    assert [event_id for page in pages for event_id in ids(page)] == [f"E-ROCK-{n}" for n in range(1, 8)]
+    with pytest.raises(InvalidRequestError):  # a fallback cursor with a one-word q
+        search_any(engine, q="rock", cursor=pages[0].next_cursor)
 
 
 def test_short_words_are_not_fuzzy(catalogue: SearchEngine) -> None:
