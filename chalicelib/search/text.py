@@ -52,9 +52,21 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# Words that say how a query is phrased, not what it is about ("comedy in chicago", "jazz at the
+# lighthouse"). As typed they would each have to match ("in" is a prefix of hundreds of words),
+# so they are left out of a query that has other words; a query of nothing else ("the the")
+# keeps them.
+STOP_WORDS = frozenset(
+    {"a", "an", "and", "at", "by", "for", "from", "in", "near", "of", "on", "or", "the", "to", "with"}
+)
+
+
 def query_words(q: str) -> list[str]:
-    """The distinct words of a search query, in order, at most MAX_QUERY_WORDS of them."""
-    return list(dict.fromkeys(words(q)))[:MAX_QUERY_WORDS]
+    """The distinct words of a search query, in order, at most MAX_QUERY_WORDS of them, without
+    its stop words unless it has nothing else."""
+    distinct = list(dict.fromkeys(words(q)))
+    meaningful = [word for word in distinct if word not in STOP_WORDS]
+    return (meaningful or distinct)[:MAX_QUERY_WORDS]
 
 
 def keyword(text: str) -> str:
