@@ -179,7 +179,11 @@ class WebSocketGateway:
         ) as server:
             self._server = server
             self._ready.set()
-            await asyncio.get_running_loop().run_in_executor(None, self._stopped.wait)
+            # Not `run_in_executor(None, self._stopped.wait)`: at exit the interpreter joins the
+            # default executor's threads, and one parked on that wait kept `make run` from ever
+            # exiting after Ctrl-C.
+            while not self._stopped.is_set():
+                await asyncio.sleep(0.25)
 
     # --- the @connections API (called from HTTP threads) ------------------------------------
 
