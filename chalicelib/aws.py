@@ -11,12 +11,14 @@ import functools
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
     import boto3
+
+T = TypeVar("T")
 
 # Per-thread tally of AWS operations, read by benchmarks through a response header.
 _calls = threading.local()
@@ -29,6 +31,20 @@ def reset_call_counter() -> None:
 def call_counts() -> Counter[str]:
     counter: Counter[str] | None = getattr(_calls, "counter", None)
     return counter if counter is not None else Counter()
+
+
+def counted_here(work: Callable[[], T]) -> Callable[[], T]:
+    """`work`, to run on another thread, with its AWS calls tallied as this thread's."""
+    counter: Counter[str] | None = getattr(_calls, "counter", None)
+
+    def run() -> T:
+        _calls.counter = counter
+        try:
+            return work()
+        finally:
+            _calls.counter = None
+
+    return run
 
 
 def _count_call(model: Any, **_: Any) -> None:

@@ -89,6 +89,12 @@ class TTLCache(Generic[V]):
                 self._loading.pop(key, None)
             return loaded
 
+    def answers_at_once(self, key: str, *, stale_seconds: float = 0.0) -> bool:
+        """Whether `get_or_load(key, ..., stale_seconds=...)` would answer without a load now."""
+        with self._lock:
+            hit = self._entries.get(key)
+            return hit is not None and hit[0] + stale_seconds > time.monotonic()
+
     def _store(self, key: str, value: V, generation: int) -> None:
         with self._lock:
             if self._generations.get(key, 0) != generation:
