@@ -33,7 +33,7 @@ from chalicelib.search.text import MIN_PREFIX_CHARS, fold, keyword
 logger = logging.getLogger("onsale.search.opensearch")
 
 MAPPING_PATH = Path(__file__).resolve().parents[2] / "infrastructure" / "opensearch" / "events-index.json"
-SEARCHED_FIELDS = ["name^3", "performers^2", "venue.name", "venue.city", "category", "description"]
+SEARCHED_FIELDS = ["name^3", "performers^2", "venue.name", "venue.city", "category.text", "description"]
 # OpenSearch's AUTO fuzziness with the thresholds of the tantivy engine: exact up to 3 letters,
 # 1 edit for 4-7, 2 for 8 or more (plain "AUTO" is 3 and 6).
 FUZZINESS = "AUTO:4,8"

@@ -81,7 +81,7 @@ def test_q_becomes_one_fuzzy_multi_match_per_word_and_sorts_by_score_first() -> 
     assert fuzzy == {
         "multi_match": {
             "query": "beyonce",
-            "fields": ["name^3", "performers^2", "venue.name", "venue.city", "category", "description"],
+            "fields": ["name^3", "performers^2", "venue.name", "venue.city", "category.text", "description"],
             "type": "best_fields",
             "fuzziness": "AUTO:4,8",
             "fuzzy_transpositions": True,
