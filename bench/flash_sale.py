@@ -53,7 +53,7 @@ SECTION_NAMES = ("Floor", "Stalls", "Circle", "Balcony")
 SEATS_PER_ROW = 10
 EMULATOR_NOTE = (
     "The emulator bounds throughput and latency here: moto (local.moto_server) is one process "
-    "that serves DynamoDB requests one at a time, roughly 300 simple requests/s at best on this "
+    "that serves DynamoDB requests one at a time, roughly 650 simple requests/s at best on this "
     "2-core machine, whose cores it shares with the API server, the stream pollers and this "
     "benchmark's clients. These timings measure the laptop stack, not DynamoDB; the "
     "DynamoDB-requests-per-operation figures do carry over to AWS."

@@ -61,7 +61,7 @@ RESULTS = ROOT / "bench" / "results" / "waiting_room.json"
 REQUEST_TIMEOUT = 30.0
 ADMISSION_WINDOW_SECONDS = 600  # a turn lasts 10 minutes (the admission token's lifetime)
 EMULATOR_NOTE = (
-    "moto serves DynamoDB one request at a time (~300 requests/s on this 2-core machine, shared "
+    "moto serves DynamoDB one request at a time (~650 requests/s on this 2-core machine, shared "
     "with the API, the WebSocket gateway, the pollers and these clients): latencies measure the "
     "laptop stack, not AWS."
 )

@@ -29,7 +29,7 @@ from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServer
 
 # Like a Lambda function's reserved concurrency: at most this many requests run at once, the
-# rest wait their turn, so a burst cannot swamp the emulator (which serves ~300 requests/s).
+# rest wait their turn, so a burst cannot swamp the emulator (which serves ~650 requests/s).
 _running = threading.BoundedSemaphore(int(os.environ.get("ONSALE_API_CONCURRENCY", "16")))
 
 
