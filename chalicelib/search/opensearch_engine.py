@@ -27,7 +27,13 @@ from typing import Any, Protocol
 from chalicelib.errors import InvalidRequestError
 from chalicelib.search import SearchPage, SearchQuery
 from chalicelib.search.documents import SUMMARY_FIELDS, availability_version, filter_keys, summary, version
-from chalicelib.search.paging import decode_cursor, encode_cursor, rfc3339_from_timestamp, start_bounds
+from chalicelib.search.paging import (
+    WORD_MATCHED,
+    decode_cursor,
+    encode_cursor,
+    rfc3339_from_timestamp,
+    start_bounds,
+)
 from chalicelib.search.text import MIN_PREFIX_CHARS, fold, keyword
 
 logger = logging.getLogger("onsale.search.opensearch")
@@ -96,8 +102,11 @@ def build_search_body(query: SearchQuery) -> dict[str, Any]:
         clauses = [word_clause(word) for word in query.words]
         if query.all_words or len(clauses) < 2:
             boolean["must"] = clauses
-        else:  # any word will do; each one matched adds to the score
+        else:  # any word will do; events matching more words come first
             boolean["must"] = [{"bool": {"should": clauses, "minimum_should_match": 1}}]
+            boolean["should"] = [
+                {"constant_score": {"filter": clause, "boost": WORD_MATCHED}} for clause in clauses
+            ]
     sort = sort_clause(query)
     body: dict[str, Any] = {
         "size": query.limit + 1,  # one more than a page says whether another page exists

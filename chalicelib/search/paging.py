@@ -14,6 +14,10 @@ from chalicelib.search import SearchQuery
 from chalicelib.search.documents import EPOCH
 
 CURSOR_VERSION = 1
+# In a search for any word of `q` (`SearchQuery.all_words` False), each word an event matches adds
+# this to its score, more than any relevance a word can bring: events matching more words come
+# first, and relevance orders those matching as many.
+WORD_MATCHED = 1000.0
 
 
 def start_bounds(query: SearchQuery) -> tuple[int, int | None]:

@@ -48,7 +48,7 @@ from chalicelib.search.documents import (
     summary,
     version,
 )
-from chalicelib.search.paging import decode_cursor, encode_cursor, start_bounds
+from chalicelib.search.paging import WORD_MATCHED, decode_cursor, encode_cursor, start_bounds
 from chalicelib.search.text import MIN_PREFIX_CHARS, fold, fuzzy_distance, keyword, words
 
 if TYPE_CHECKING:
@@ -335,8 +335,9 @@ class TantivyEngine:
         word_queries = [self._word_query(word, searcher) for word in query.words]
         if query.all_words or len(word_queries) < 2:
             clauses = [(Occur.Must, word_query) for word_query in word_queries]
-        else:  # any word: a boolean of Should clauses alone needs one; each match adds its score
+        else:  # any word (a boolean of Should clauses alone needs one), more words first
             clauses = [(Occur.Must, Query.boolean_query([(Occur.Should, w) for w in word_queries]))]
+            clauses.extend((Occur.Should, Query.const_score_query(w, WORD_MATCHED)) for w in word_queries)
         filters = [
             Query.range_query(
                 schema,

@@ -17,7 +17,7 @@ from chalicelib.search.opensearch_engine import (
     SearchWriteError,
     build_search_body,
 )
-from chalicelib.search.paging import decode_cursor, encode_cursor
+from chalicelib.search.paging import WORD_MATCHED, decode_cursor, encode_cursor
 from tests.fakes.catalog import NOW
 from tests.unit.search.fake_opensearch import FakeOpenSearch
 from tests.unit.search.support import doc
@@ -106,6 +106,9 @@ def test_any_word_puts_the_word_clauses_in_one_should_of_which_one_must_match() 
     (either,) = relaxed["query"]["bool"]["must"]
     assert either["bool"]["minimum_should_match"] == 1
     assert either["bool"]["should"] == strict["query"]["bool"]["must"]
+    assert relaxed["query"]["bool"]["should"] == [
+        {"constant_score": {"filter": clause, "boost": WORD_MATCHED}} for clause in either["bool"]["should"]
+    ]
     assert relaxed["sort"][0] == {"_score": {"order": "desc"}}
 
 

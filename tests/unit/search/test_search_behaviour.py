@@ -158,6 +158,16 @@ def test_when_no_event_matches_every_word_events_matching_more_of_them_come_firs
     assert ids(search_any(catalogue, q="sports in london")) == ["E-FINAL"]  # "in": a stop word
 
 
+def test_in_the_fallback_more_words_outrank_a_stronger_match_of_one(engine: SearchEngine) -> None:
+    index(
+        engine,
+        doc("E-ONE-WORD", name="Chicago Chicago", performers=["Chicago"], city="Chicago", category="sports"),
+        doc("E-TWO-WORDS", name="Sketch Revue", performers=["Ferrets"], city="Chicago", category="comedy"),
+    )
+
+    assert ids(search_any(engine, q="comedy chicago zzyzx")) == ["E-TWO-WORDS", "E-ONE-WORD"]
+
+
 def test_the_fallback_only_applies_when_nothing_matches_every_word(catalogue: SearchEngine) -> None:
     assert ids(search_any(catalogue, q="london hamlet")) == ["E-HAMLET"]
     assert ids(search_any(catalogue, q="zzyzx")) == []  # one word: nothing to relax
