@@ -13,17 +13,25 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 logger = logging.getLogger("onsale.cache")
 
-_refresher: ThreadPoolExecutor | None = None
-_refresher_lock = threading.Lock()
+
+class LazyPool:
+    """A thread pool made on first use, not at import (every import runs on each cold start)."""
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        self._max_workers = max_workers
+        self._name = name
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix=self._name)
+            return self._pool
 
 
-def _refresh_pool() -> ThreadPoolExecutor:
-    """The threads that reload stale entries (created on first use, not at import)."""
-    global _refresher
-    with _refresher_lock:
-        if _refresher is None:
-            _refresher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cache-refresh")
-        return _refresher
+# The threads that reload stale entries.
+_refresh_pool = LazyPool(2, "cache-refresh")
 
 
 class TTLCache(Generic[V]):

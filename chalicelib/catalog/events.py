@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
 from ulid import ULID
 
 from chalicelib import aws
-from chalicelib.cache import TTLCache
+from chalicelib.cache import LazyPool, TTLCache
 from chalicelib.catalog.availability import SectionState, read_sections
 from chalicelib.catalog.venues import get_venue
 from chalicelib.errors import EventNotFoundError, InvalidRequestError
@@ -288,17 +287,8 @@ def _cold(event_id: str) -> bool:
     )
 
 
-_side_pool: ThreadPoolExecutor | None = None
-_side_pool_lock = threading.Lock()
-
-
-def _side_reads() -> ThreadPoolExecutor:
-    """Threads for a cold view's second read (created on first use, not at import)."""
-    global _side_pool
-    with _side_pool_lock:
-        if _side_pool is None:
-            _side_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="view-read")
-        return _side_pool
+# Threads for a cold view's second read.
+_side_reads = LazyPool(16, "view-read")
 
 
 def onsale_view(event: Event, available: int | None) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def search_events(engine: SearchEngine, query: SearchQuery) -> SearchPage:
     matches them all ("copper lantern tickets", "comedy in chicago"), the events matching any of
     them, more words first, rather than an empty page. The fallback's pages say so in their
     cursor, so a later page never switches modes."""
-    from chalicelib.search.paging import decode_cursor, encode_cursor
+    from chalicelib.search.paging import decode_cursor
 
     if query.cursor is not None:
         payload = decode_cursor(query.cursor)
@@ -178,16 +178,19 @@ def search_events(engine: SearchEngine, query: SearchQuery) -> SearchPage:
             inner = payload["any"]
             if not isinstance(inner, str) or len(query.words) < 2:
                 raise InvalidRequestError("The cursor is not valid")
-            return _any_word_page(engine, replace(query, cursor=inner, all_words=False), encode_cursor)
+            return _any_word_page(engine, replace(query, cursor=inner, all_words=False))
     page = engine.search(query)
     if page.events or query.cursor is not None or len(query.words) < 2 or not query.all_words:
         return page
-    return _any_word_page(engine, replace(query, all_words=False), encode_cursor)
+    return _any_word_page(engine, replace(query, all_words=False))
 
 
-def _any_word_page(engine: SearchEngine, query: SearchQuery, encode: Any) -> SearchPage:
+def _any_word_page(engine: SearchEngine, query: SearchQuery) -> SearchPage:
+    """A page of the any-word fallback, its cursor wrapping the engine's."""
+    from chalicelib.search.paging import encode_cursor
+
     page = engine.search(query)
-    return SearchPage(page.events, encode({"any": page.next_cursor}) if page.next_cursor else None)
+    return SearchPage(page.events, encode_cursor({"any": page.next_cursor}) if page.next_cursor else None)
 
 
 def document_from_event(event_image: dict[str, Any]) -> dict[str, Any]:
