@@ -23,10 +23,13 @@ import socket
 import subprocess
 import sys
 import threading
+from http import HTTPStatus
 from typing import Any
 
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServer
+
+from chalicelib.errors import PROBLEM_CONTENT_TYPE, InvalidRequestError, NotFoundError, OnsaleError
 
 # Like a Lambda function's reserved concurrency: at most this many requests run at once, the
 # rest wait their turn, so a burst cannot swamp the emulator (which serves ~650 requests/s).
@@ -44,26 +47,46 @@ class ProblemRequestHandler(ChaliceRequestHandler):
     # chalice binds these to its own `_generic_handle` at class creation: rebind them here.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, PROPFIND, FOO) goes to the app too, which answers 405 with
+        # the path's methods in `Allow` (or 404 for an unknown path), as API Gateway refuses
+        # methods it has no integration for; http.server's own answer is an HTML 501.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
     def _send_error_response(self, error: Any) -> None:  # chalice's hook for gateway errors
         code = getattr(error, "CODE", 500)
         if code == 403 and b"Missing Authentication Token" in getattr(error, "body", b""):
-            body = json.dumps(
-                {
-                    "type": "https://onsale.dev/problems/not-found",
-                    "title": "Nothing lives at this address",
-                    "status": 404,
-                    "detail": f"No route for {self.command} {self.path.split('?')[0]}",
-                    "code": "not_found",
-                }
-            ).encode()
-            self.send_response(404)
-            self.send_header("Content-Type", "application/problem+json")
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send_problem(NotFoundError(f"No route for {self.command} {self.path.split('?')[0]}"))
             return
         super()._send_error_response(error)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's refusals of what is not HTTP enough to reach the app (a malformed request
+        line, an over-long URL or header, an unknown HTTP version) as problems, never as HTML or
+        as a 5xx: each is the client's error."""
+        self.log_error("code %d, message %s", code, message)
+        status = code if 400 <= code < 500 else HTTPStatus.BAD_REQUEST
+        detail = message or HTTPStatus(status).phrase
+        problem = InvalidRequestError(detail if len(detail) <= 200 else detail[:200] + "…")
+        problem.status = status
+        if self.request_version == "HTTP/0.9":  # (no request line was read: answer in 1.1)
+            self.request_version = "HTTP/1.1"
+        self.close_connection = True  # the stream may be out of step: don't read another request
+        self._send_problem(problem, close=True)
+
+    def _send_problem(self, problem: OnsaleError, *, close: bool = False) -> None:
+        body = json.dumps(problem.to_problem()).encode()
+        self.send_response(problem.status)
+        self.send_header("Content-Type", PROBLEM_CONTENT_TYPE)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 class ApiServer(ThreadedHTTPServer):
