@@ -39,6 +39,7 @@ _running = threading.BoundedSemaphore(int(os.environ.get("ONSALE_API_CONCURRENCY
 class ProblemRequestHandler(ChaliceRequestHandler):
     # Headers and body go out as two writes: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms.
     disable_nagle_algorithm = True
+    request_version: str  # (set by http.server as it reads the request line)
 
     def _generic_handle(self) -> None:
         with _running:
