@@ -146,3 +146,34 @@ def filter_keys(doc: dict[str, Any]) -> dict[str, Any]:
 
 def category_key(category: str) -> str:
     return fold(category).strip()
+
+
+def category_keys(category: str) -> list[str]:
+    """The category keys a `category` filter matches: its own, and its other number and spelling,
+    as customers type them ("concert" finds "concerts", "theater" finds "theatre", "comedies"
+    finds "comedy"). Categories are free text set by admins, so the filter forgives the forms a
+    stranger may guess; sorted, for a stable request."""
+    key = category_key(category)
+    singular = _singular(key)
+    spellings = {singular}
+    if singular.endswith("er"):
+        spellings.add(singular[:-2] + "re")
+    elif singular.endswith("re"):
+        spellings.add(singular[:-2] + "er")
+    return sorted({key} | spellings | {_plural(spelling) for spelling in spellings})
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us")):
+        return word[:-1]
+    return word
+
+
+def _plural(word: str) -> str:
+    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"

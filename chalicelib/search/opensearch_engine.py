@@ -26,7 +26,14 @@ from typing import Any, Protocol
 
 from chalicelib.errors import InvalidRequestError
 from chalicelib.search import SearchPage, SearchQuery
-from chalicelib.search.documents import SUMMARY_FIELDS, availability_version, filter_keys, summary, version
+from chalicelib.search.documents import (
+    SUMMARY_FIELDS,
+    availability_version,
+    category_keys,
+    filter_keys,
+    summary,
+    version,
+)
 from chalicelib.search.paging import (
     WORD_MATCHED,
     decode_cursor,
@@ -34,12 +41,12 @@ from chalicelib.search.paging import (
     rfc3339_from_timestamp,
     start_bounds,
 )
-from chalicelib.search.text import MIN_PREFIX_CHARS, fold, keyword
+from chalicelib.search.text import MIN_PREFIX_CHARS, keyword
 
 logger = logging.getLogger("onsale.search.opensearch")
 
 MAPPING_PATH = Path(__file__).resolve().parents[2] / "infrastructure" / "opensearch" / "events-index.json"
-SEARCHED_FIELDS = ["name^3", "performers^2", "venue.name", "venue.city", "category.text", "description"]
+SEARCHED_FIELDS = ["name^3", "performers^2", "venue.name", "venue.city", "category.text^3", "description"]
 # OpenSearch's AUTO fuzziness with the thresholds of the tantivy engine: exact up to 3 letters,
 # 1 edit for 4-7, 2 for 8 or more (plain "AUTO" is 3 and 6).
 FUZZINESS = "AUTO:4,8"
@@ -92,7 +99,7 @@ def build_search_body(query: SearchQuery) -> dict[str, Any]:
     if query.city:
         filters.append({"term": {"keys.city": keyword(query.city)}})
     if query.category:
-        filters.append({"term": {"keys.category": fold(query.category).strip()}})
+        filters.append({"terms": {"keys.category": category_keys(query.category)}})
     if query.performer:
         filters.append({"term": {"keys.performers": keyword(query.performer)}})
     if query.venue_id:

@@ -13,12 +13,13 @@ late stream records change nothing. The event's availability record is stored in
 an event not indexed yet waits in memory for its document.
 
 A query word's prefixes and typos are expanded into the index's own words before searching:
-prefixes from each field's term dictionary, typos by one Levenshtein automaton over a second,
-small index of every word the events use (`v<N>-words`, one document per word, committed just
-before the events that bring it). Each field is then searched for the few words found, with the
-constant scores tantivy gives an automaton match, so results are those of a prefix and a typo
-automaton per field, at a fraction of the cost: an automaton query collects every posting of
-every word it matches before the query's other words can narrow them, where term queries skip.
+prefixes from each field's term dictionary, typos by a Levenshtein automaton (a second one tells
+a long word's one-edit typos from its two-edit ones) over a second, small index of every word the
+events use (`v<N>-words`, one document per word, committed just before the events that bring it).
+Each field is then searched for the few words found, with the constant scores tantivy gives an
+automaton match, so results are those of a prefix and a typo automaton per field, at a fraction
+of the cost: an automaton query collects every posting of every word it matches before the
+query's other words can narrow them, where term queries skip.
 Words are never removed: one that no event uses any more expands to a term that matches nothing.
 They are kept apart so that they do not count in the events' BM25 statistics.
 
@@ -42,6 +43,7 @@ from chalicelib.errors import InvalidRequestError
 from chalicelib.search import SearchPage, SearchQuery
 from chalicelib.search.documents import (
     availability_version,
+    category_keys,
     filter_keys,
     newer_availability,
     start_timestamp,
@@ -64,11 +66,17 @@ TEXT_FIELDS: dict[str, float] = {
     "performers": 2.0,
     "venue_name": 1.0,
     "city": 1.0,
-    "category": 1.0,
+    # A word naming the category ("comedy") is strong evidence, though many events share it (so
+    # its BM25 weight is low): without this, a description mentioning "comedy" outranked every
+    # comedy show.
+    "category": 3.0,
     "description": 1.0,
 }
 EXACT_BOOST = 2.0  # a word found as typed outranks a prefix or a typo
 FUZZY_BOOST = 0.5
+# A word two edits away scores this much of one a single edit away ("saterdal": Sæterdal, one
+# edit, before Saturday, two), as OpenSearch's fuzzy scoring favours the closer word.
+SECOND_EDIT_FACTOR = 0.5
 # Words a query word stands for at most, as prefix and as typo (OpenSearch's max_expansions).
 MAX_EXPANSIONS = 50
 # Longest token tantivy's default tokenizer keeps (its RemoveLongFilter drops longer ones).
@@ -353,12 +361,13 @@ class TantivyEngine:
         ]
         for field_name, value in (
             ("city_key", keyword(query.city) if query.city else None),
-            ("category_key", fold(query.category).strip() if query.category else None),
             ("performer_key", keyword(query.performer) if query.performer else None),
             ("venue_id", query.venue_id),
         ):
             if value is not None:
                 filters.append(Query.term_query(schema, field_name, value))
+        if query.category:
+            filters.append(self._any_term("category_key", category_keys(query.category)))
         clauses.extend((Occur.Must, Query.const_score_query(f, 0.0)) for f in filters)
         if not query.words:
             clauses.append((Occur.Must, Query.all_query()))
@@ -396,11 +405,11 @@ class TantivyEngine:
                 ]
             if prefixed:
                 alternatives.append(Query.const_score_query(self._any_term(field_name, prefixed), weight))
-            typoed = [term for term in typos if term not in prefixed]  # a prefix scores more
-            if typoed:
-                alternatives.append(
-                    Query.const_score_query(self._any_term(field_name, typoed), weight * FUZZY_BOOST)
-                )
+            for edits in (1, 2):  # a prefix scores more than a typo, one edit more than two
+                typoed = sorted(t for t, e in typos.items() if e == edits and t not in prefixed)
+                if typoed:
+                    score = weight * FUZZY_BOOST * (SECOND_EDIT_FACTOR if edits == 2 else 1.0)
+                    alternatives.append(Query.const_score_query(self._any_term(field_name, typoed), score))
         return Query.disjunction_max_query(alternatives)
 
     def _any_term(self, field_name: str, terms: list[str]) -> tantivy.Query:
@@ -416,19 +425,25 @@ class TantivyEngine:
             [(tantivy.Occur.Should, Query.term_query(self._schema, field_name, t)) for t in terms]
         )
 
-    def _typos(self, word: str, words: tantivy.Searcher) -> list[str]:
+    def _typos(self, word: str, words: tantivy.Searcher) -> dict[str, int]:
         """The events' words within the word's edit distance (transpositions count as one edit),
-        found by one automaton over the words index."""
-        import tantivy
-
+        found by one automaton over the words index, each with its edits (1 or 2: a word of 8+
+        letters asks a second automaton which of them are one edit away)."""
         distance = fuzzy_distance(word)
         if not distance:
-            return []
+            return {}
+        found = self._within(word, distance, words)
+        near = self._within(word, 1, words) if distance > 1 else found
+        return {term: 1 if term in near else distance for term in found}
+
+    def _within(self, word: str, distance: int, words: tantivy.Searcher) -> set[str]:
+        import tantivy
+
         automaton = tantivy.Query.fuzzy_term_query(
             self._words_schema, "term", word, distance=distance, transposition_cost_one=True
         )
         hits = words.search(automaton, MAX_EXPANSIONS, count=False).hits
-        return [str(words.doc(address).get_first("term")) for _, address in hits]
+        return {str(words.doc(address).get_first("term")) for _, address in hits}
 
 
 # A common word gives thousands of hits the same score; ordering a tie by date needs the whole tie

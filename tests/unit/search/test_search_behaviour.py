@@ -139,6 +139,34 @@ def test_q_matches_the_category(catalogue: SearchEngine) -> None:
     assert ids(search(catalogue, q="theatre london")) == ["E-HAMLET"]
 
 
+def test_a_word_naming_the_category_outranks_a_passing_mention(engine: SearchEngine) -> None:
+    index(
+        engine,
+        doc(
+            "E-SHAKESPEARE", name="Much Ado", category="theatre", description="A comedy.", start_at=NOW + DAY
+        ),
+        *(
+            doc(f"E-STANDUP-{n}", name=f"Open Mic {n}", category="comedy", start_at=NOW + 2 * DAY)
+            for n in range(6)
+        ),
+    )
+
+    found = ids(search(engine, q="comedy"))
+
+    assert found[:6] == [f"E-STANDUP-{n}" for n in range(6)] and found[6] == "E-SHAKESPEARE"
+
+
+def test_a_word_one_edit_away_outranks_one_two_edits_away(engine: SearchEngine) -> None:
+    index(
+        engine,
+        doc("E-SATURDAY", name="Saturday Laughs", performers=["Troupe"], start_at=NOW + DAY),
+        doc("E-SAETERDAL", name="Nordic Nights", performers=["Björn Sæterdal"], start_at=NOW + 2 * DAY),
+    )
+
+    # "saterdal" (8 letters, 2 edits allowed): "saeterdal" is 1 edit away, "saturday" 2.
+    assert ids(search(engine, q="saterdal")) == ["E-SAETERDAL", "E-SATURDAY"]
+
+
 # --- search_events: when no event matches every word --------------------------------------------
 
 
@@ -242,6 +270,27 @@ def test_category_filter(catalogue: SearchEngine) -> None:
     assert ids(search(catalogue, category="theatre")) == ["E-HAMLET"]
     assert ids(search(catalogue, category="Sports")) == ["E-FINAL"]
     assert ids(search(catalogue, category="concerts", q="london")) == []
+
+
+@pytest.mark.parametrize("typed", ["sport", "SPORTS", "theater", "Théâtre", "theatres"])
+def test_the_category_filter_forgives_number_and_spelling(catalogue: SearchEngine, typed: str) -> None:
+    expected = ["E-FINAL"] if typed.lower().startswith("sport") else ["E-HAMLET"]
+
+    assert ids(search(catalogue, category=typed)) == expected
+
+
+def test_the_category_filter_is_still_exact_beyond_that(engine: SearchEngine) -> None:
+    index(
+        engine,
+        doc("E-COMEDY", category="comedy", start_at=NOW + DAY),
+        doc("E-COMEDIES", category="comedies", start_at=NOW + 2 * DAY),
+        doc("E-ARTS", category="arts", start_at=NOW + 3 * DAY),
+    )
+
+    assert ids(search(engine, category="comedy")) == ["E-COMEDY", "E-COMEDIES"]
+    assert ids(search(engine, category="art")) == ["E-ARTS"]
+    assert ids(search(engine, category="com")) == []
+    assert ids(search(engine, category="comedy club")) == []
 
 
 def test_performer_and_venue_filters(catalogue: SearchEngine) -> None:
