@@ -1,43 +1,86 @@
-"""Typed request models. Anything they reject is answered 400 `invalid_request`, naming the field."""
+"""Typed request models. Anything they reject is answered 400 `invalid_request`, naming the field.
+
+Every model is strict about JSON types: `true` or `"2"` is not an integer, `1` or `"true"` is not
+a boolean, `2.0` is not an integer either. Timestamps are the one exception: JSON has no date
+type, so they arrive as RFC 3339 strings (`Timestamp`).
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
     model_validator,
 )
+from pydantic import Strict as StrictTypes
 
 from chalicelib.errors import InvalidRequestError
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ]*$"
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+# These run before whitespace is trimmed, so that a control character is refused wherever it
+# is, not silently cut off the ends. Non-strings pass through to the type check, which refuses them.
+
+
+def _single_line(value: Any) -> Any:
+    """Refuse control characters (Unicode category Cc: NUL, tab, line breaks, ESC, DEL…) in a
+    one-line text: names end up in e-mails, tickets and logs, where they break lines or hide text."""
+    if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _printable_lines(value: Any) -> Any:
+    """Refuse control characters other than line breaks and tabs in a multi-line text."""
+    if isinstance(value, str) and any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value):
+        raise ValueError("must not contain control characters other than tabs and line breaks")
+    return value
+
+
+def _no_nul(value: Any) -> Any:
+    """Refuse NUL in a password: no password store or C string keeps it."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+SingleLine = BeforeValidator(_single_line)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine]
 LayoutName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12, pattern=NAME_PATTERN)
 ]
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=EMAIL_PATTERN),
+    SingleLine,
 ]
+NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=256), BeforeValidator(_no_nul)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256), BeforeValidator(_no_nul)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+# JSON has no date type: a timestamp is the one field parsed from a string (RFC 3339, with a zone).
+Timestamp = Annotated[AwareDatetime, StrictTypes(False)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown fields refused, and JSON types taken as they are (no `"2"` for 2, no `1` for true)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class SignupRequest(Strict):
     email: Email
-    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    password: NewPassword
     name: Text
     # Consent to marketing e-mail (notifications); optional, and no unless given.
     marketing_consent: bool = False
@@ -45,7 +88,7 @@ class SignupRequest(Strict):
 
 class LoginRequest(Strict):
     email: Email
-    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    password: Password
 
 
 SeatId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -53,7 +96,7 @@ SeatId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r
 
 class HoldRequest(Strict):
     seat_ids: list[SeatId] | None = Field(default=None, min_length=1, max_length=100)
-    section: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    section: Annotated[str, StringConstraints(min_length=1, max_length=40), SingleLine] | None = None
     quantity: int | None = Field(default=None, ge=1, le=100)
 
     @model_validator(mode="after")
@@ -101,8 +144,10 @@ MAX_VENUE_CAPACITY = 120_000
 
 class VenueCreate(Strict):
     name: Text
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+    address: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), SingleLine
+    ]
     sections: list[SectionIn] = Field(min_length=1, max_length=300)
 
     @model_validator(mode="after")
@@ -118,7 +163,7 @@ class VenueCreate(Strict):
 
 
 class OnsaleIn(Strict):
-    opens_at: AwareDatetime
+    opens_at: Timestamp
     hold_seconds: int = Field(default=600, ge=1, le=3600)
     max_per_order: int = Field(default=8, ge=1, le=50)
     queue_required: bool = False
@@ -126,7 +171,7 @@ class OnsaleIn(Strict):
 
 
 class OnsalePatch(Strict):
-    opens_at: AwareDatetime | None = None
+    opens_at: Timestamp | None = None
     hold_seconds: int | None = Field(default=None, ge=1, le=3600)
     max_per_order: int | None = Field(default=None, ge=1, le=50)
     queue_required: bool | None = None
@@ -134,10 +179,10 @@ class OnsalePatch(Strict):
 
 
 Category = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40), SingleLine
 ]
-Performer = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Description = Annotated[str, StringConstraints(max_length=5000)]
+Performer = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), SingleLine]
+Description = Annotated[str, StringConstraints(max_length=5000), BeforeValidator(_printable_lines)]
 
 
 class EventCreate(Strict):
@@ -146,8 +191,8 @@ class EventCreate(Strict):
     description: Description = ""
     category: Category
     performers: list[Performer] = Field(default_factory=list, max_length=20)
-    start_at: AwareDatetime
-    end_at: AwareDatetime
+    start_at: Timestamp
+    end_at: Timestamp
     onsale: OnsaleIn
 
     @model_validator(mode="after")
@@ -162,8 +207,8 @@ class EventPatch(Strict):
     description: Description | None = None
     category: Category | None = None
     performers: list[Performer] | None = Field(default=None, max_length=20)
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: Timestamp | None = None
+    end_at: Timestamp | None = None
     onsale: OnsalePatch | None = None
 
     @model_validator(mode="before")

@@ -43,6 +43,10 @@ def booked(api: Api) -> tuple[str, list[str], User]:
         b'{"section": "Floor", "quantity": -3}',
         b'{"section": "Floor", "quantity": 1e309}',
         b'{"section": "Floor", "quantity": "two"}',
+        b'{"section": "Floor", "quantity": "2"}',
+        b'{"section": "Floor", "quantity": true}',
+        b'{"section": "Floor", "quantity": 2.0}',
+        b'{"section": "Floor\\u0000", "quantity": 1}',
         b'{"section": "Floor", "quantity": 2, "seat_ids": ["FLOOR-A-1"]}',
         b'{"seat_ids": ["FLOOR-A-1"], "price": 0}',
         b'{"seat_ids": ["NOPE-A-1"]}',
@@ -152,6 +156,12 @@ def test_wrong_method_and_media_type(api: Api, booked: tuple[str, list[str], Use
         {"email": "a@example.com", "password": "short", "name": "X"},
         {"email": "a@example.com", "password": "long-enough-1", "name": ""},
         {"email": "a@example.com", "password": "long-enough-1", "name": "X", "admin": True},
+        {"email": "a@example.com", "password": "long-enough-1", "name": "Nul\u0000Name"},
+        {"email": "a@example.com", "password": "long-enough-1", "name": "Bell\u0007"},
+        {"email": "a@example.com", "password": "long-enough-1", "name": "Two\nLines"},
+        {"email": "a\u0000@example.com", "password": "long-enough-1", "name": "X"},
+        {"email": "a@example.com", "password": "long-enough\u0000-1", "name": "X"},
+        {"email": "a@example.com", "password": "long-enough-1", "name": "X", "marketing_consent": "true"},
     ],
 )
 def test_bad_signups_are_400(api: Api, body: dict[str, object]) -> None:
@@ -229,6 +239,30 @@ def test_bad_pagination_is_400(api: Api, booked: tuple[str, list[str], User], li
                 }
             ],
         },
+        {
+            "name": "X",
+            "city": "Y",
+            "address": "Z",
+            "sections": [
+                {
+                    "section": "A",
+                    "price": {"amount": 1, "currency": "USD"},
+                    "rows": [{"row": "1", "seats": "10"}],
+                }
+            ],
+        },
+        {
+            "name": "X",
+            "city": "Y",
+            "address": "Z",
+            "sections": [
+                {
+                    "section": "A",
+                    "price": {"amount": True, "currency": "USD"},
+                    "rows": [{"row": "1", "seats": 1}],
+                }
+            ],
+        },
     ],
 )
 def test_bad_venues_are_400(api: Api, venue: dict[str, object]) -> None:
@@ -249,6 +283,34 @@ def test_event_at_unknown_venue_and_bad_times(api: Api) -> None:
     assert_problem(api.call("POST", "/admin/events", api.admin, json=naive), 400, "invalid_request")
     backwards = {**base, "end_at": "2029-01-01T20:00:00Z"}
     assert_problem(api.call("POST", "/admin/events", api.admin, json=backwards), 400, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    "onsale",
+    [
+        {"hold_seconds": "600"},
+        {"hold_seconds": True},
+        {"max_per_order": "8"},
+        {"max_per_order": True},
+        {"admit_per_minute": "300"},
+        {"admit_per_minute": 300.0},
+        {"queue_required": "false"},
+        {"queue_required": 0},
+    ],
+)
+def test_event_numbers_and_flags_of_the_wrong_json_type_are_400(api: Api, onsale: dict[str, object]) -> None:
+    body = {
+        "venue_id": "01NOSUCHVENUE",  # (the body is refused before the venue is looked up)
+        "name": "Typed Show",
+        "category": "concerts",
+        "start_at": "2030-01-01T20:00:00Z",
+        "end_at": "2030-01-01T23:00:00Z",
+        "onsale": {"opens_at": "2029-12-01T10:00:00Z", **onsale},
+    }
+    response = api.call("POST", "/admin/events", api.admin, json=body)
+
+    assert_problem(response, 400, "invalid_request")
+    assert [e["field"] for e in response.json()["errors"]] == [f"onsale.{next(iter(onsale))}"]
 
 
 def test_holds_before_the_sale_opens_are_refused(api: Api) -> None:

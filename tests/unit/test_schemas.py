@@ -15,8 +15,10 @@ from chalicelib.schemas import (
     EventPatch,
     HoldRequest,
     LoginRequest,
+    PreferencesUpdate,
     SignupRequest,
     VenueCreate,
+    WaitlistRequest,
     parse,
     slugify,
 )
@@ -89,6 +91,12 @@ def test_a_hold_refuses_the_same_seat_twice() -> None:
         ({"section": "Floor", "quantity": -1}, "quantity"),
         ({"section": "Floor", "quantity": 101}, "quantity"),
         ({"section": "Floor", "quantity": "many"}, "quantity"),
+        ({"section": "Floor", "quantity": "2"}, "quantity"),
+        ({"section": "Floor", "quantity": True}, "quantity"),
+        ({"section": "Floor", "quantity": False}, "quantity"),
+        ({"section": "Floor", "quantity": 2.0}, "quantity"),
+        ({"section": "Floor\u0000", "quantity": 1}, "section"),
+        ({"section": 12, "quantity": 1}, "section"),
         ({"section": "", "quantity": 1}, "section"),
         ({"seat_ids": ["FLOOR-A-1"], "price": 0}, "price"),
     ],
@@ -285,6 +293,165 @@ def test_an_event_patch_may_change_one_field() -> None:
     patch = parse(EventPatch, {"name": "Renamed"})
 
     assert patch.model_dump(exclude_unset=True) == {"name": "Renamed"}
+
+
+# --- JSON types: a boolean or a string is not an integer, anywhere -------------------------
+
+
+def wrongly_typed(value: int | bool) -> list[Any]:
+    """The same value as other JSON types, all of which a lenient parser would take for it."""
+    if isinstance(value, bool):
+        return [str(value).lower(), int(value)]
+    return [str(value), float(value), True]
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "path"),
+    [
+        (HoldRequest, {"section": "Floor", "quantity": 1}, ("quantity",)),
+        (VenueCreate, venue(), ("sections", 0, "rows", 0, "seats")),
+        (VenueCreate, venue(), ("sections", 0, "price", "amount")),
+        (
+            EventCreate,
+            event(onsale={"opens_at": "2027-03-01T10:00:00Z", "hold_seconds": 1}),
+            ("onsale", "hold_seconds"),
+        ),
+        (
+            EventCreate,
+            event(onsale={"opens_at": "2027-03-01T10:00:00Z", "max_per_order": 1}),
+            ("onsale", "max_per_order"),
+        ),
+        (
+            EventCreate,
+            event(onsale={"opens_at": "2027-03-01T10:00:00Z", "admit_per_minute": 1}),
+            ("onsale", "admit_per_minute"),
+        ),
+        (
+            EventCreate,
+            event(onsale={"opens_at": "2027-03-01T10:00:00Z", "queue_required": True}),
+            ("onsale", "queue_required"),
+        ),
+        (EventPatch, {"onsale": {"max_per_order": 1}}, ("onsale", "max_per_order")),
+        (EventPatch, {"onsale": {"queue_required": False}}, ("onsale", "queue_required")),
+        (
+            SignupRequest,
+            {"email": "a@example.com", "password": "long-enough-1", "name": "Ann", "marketing_consent": True},
+            ("marketing_consent",),
+        ),
+        (PreferencesUpdate, {"marketing_consent": False}, ("marketing_consent",)),
+        (WaitlistRequest, {"quantity": 1}, ("quantity",)),
+    ],
+)
+def test_numbers_and_booleans_must_be_sent_as_such(
+    model: type[BaseModel], body: dict[str, Any], path: tuple[str | int, ...]
+) -> None:
+    # GIVEN a body the model accepts
+    parse(model, body)
+    container: Any = body
+    for step in path[:-1]:
+        container = container[step]
+    good = container[path[-1]]
+    for wrong in wrongly_typed(good):
+        # WHEN the same value is sent as another JSON type
+        bad = copy.deepcopy(body)
+        target: Any = bad
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = wrong
+
+        # THEN it is refused, naming the field
+        assert ".".join(str(p) for p in path) in fields(invalid(model, bad)), wrong
+
+
+def test_a_hold_quantity_of_true_or_a_string_is_refused_not_taken_as_a_number() -> None:
+    # The acceptance tester's bodies: `true` held one seat and `"2"` held two.
+    for quantity in (True, "2"):
+        error = invalid(HoldRequest, {"section": "Field 12", "quantity": quantity})
+        assert fields(error) == {"quantity"}
+        assert "valid integer" in error.detail
+
+
+def test_timestamps_are_still_read_from_strings() -> None:
+    patch = parse(EventPatch, {"start_at": "2027-04-01T20:00:00Z", "end_at": "2027-04-01T21:00:00+01:00"})
+
+    assert patch.start_at is not None and patch.start_at.isoformat() == "2027-04-01T20:00:00+00:00"
+    assert patch.end_at is not None and patch.end_at.utcoffset() is not None
+
+
+# --- sign-up: no control characters --------------------------------------------------------
+
+
+def signup(**changes: Any) -> dict[str, Any]:
+    return {"email": "ann@example.com", "password": "long-enough-1", "name": "Ann Lee", **changes}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ann\u0000Lee",
+        "\u0000",
+        "Ann\u0000",
+        "Ann\nLee",
+        "Ann\tLee",
+        "Ann\u001bLee",
+        "Ann\u007f",
+        "Ann\u0085",
+        "Ann\r\n",
+    ],
+)
+def test_a_sign_up_refuses_control_characters_in_the_name(name: str) -> None:
+    error = invalid(SignupRequest, signup(name=name))
+
+    assert fields(error) == {"name"}
+    assert "control characters" in error.detail
+
+
+@pytest.mark.parametrize("name", ["Zoë O'Brien-Ñúñez", "李小龍", "Ann 🎟", "  Ann Lee  "])
+def test_a_sign_up_takes_any_printable_name(name: str) -> None:
+    assert parse(SignupRequest, signup(name=name)).name == name.strip()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (signup(email="ann\u0000@example.com"), "email"),
+        (signup(email="ann@example.com\u0000"), "email"),
+        (signup(password="long-enough\u0000-1"), "password"),
+        (signup(password="\u0000" * 8), "password"),
+    ],
+)
+def test_a_sign_up_refuses_nul_in_the_email_and_the_password(body: dict[str, Any], field: str) -> None:
+    assert fields(invalid(SignupRequest, body)) == {field}
+
+
+def test_a_log_in_refuses_nul_too() -> None:
+    assert fields(invalid(LoginRequest, {"email": "ann@example.com", "password": "pass\u0000word"})) == {
+        "password"
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (event(name="Test\u0000Concert"), "name"),
+        (event(category="con\ncerts"), "category"),
+        (event(performers=["The\u0007Testers"]), "performers.0"),
+        (event(description="First line\u0000"), "description"),
+    ],
+)
+def test_event_texts_refuse_control_characters(body: dict[str, Any], field: str) -> None:
+    assert field in fields(invalid(EventCreate, body))
+
+
+def test_an_event_description_may_have_several_lines() -> None:
+    assert parse(EventCreate, event(description="Doors at 7.\n\tSupport act at 8.")).description == (
+        "Doors at 7.\n\tSupport act at 8."
+    )
+
+
+def test_venue_texts_refuse_control_characters() -> None:
+    for field in ("name", "city", "address"):
+        assert field in fields(invalid(VenueCreate, venue(**{field: "Test\u0000Hall"})))
 
 
 # --- parse ----------------------------------------------------------------------------------
