@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+# The decline's detail when the payment provider does not know the token (a typo, a made-up one).
+UNKNOWN_TOKEN = "The payment token is unknown to the payment provider: use a card token such as tok_visa."
+
 
 @dataclass(frozen=True)
 class Charge:
@@ -17,7 +20,8 @@ class PaymentProvider(Protocol):
     def charge(
         self, *, amount: int, currency: str, token: str, idempotency_key: str, description: str
     ) -> Charge:
-        """Take the money or raise PaymentDeclinedError. Same key → same charge, never two."""
+        """Take the money or raise PaymentDeclinedError (also for a token the provider does not
+        know). Same key → same charge, never two."""
         ...
 
     def refund(self, *, charge_id: str, idempotency_key: str) -> None:

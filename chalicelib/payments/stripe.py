@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.errors import PaymentDeclinedError, ServiceUnavailableError
-from chalicelib.payments.base import Charge
+from chalicelib.payments.base import UNKNOWN_TOKEN, Charge
 
 # (method, path, form fields, headers) -> (status, json body)
 Transport = Callable[[str, str, dict[str, str], dict[str, str]], tuple[int, dict[str, Any]]]
@@ -69,8 +69,15 @@ class StripeProvider:
             },
             idempotency_key,
         )
-        if status == 402 or body.get("error", {}).get("type") == "card_error":
-            raise PaymentDeclinedError(body.get("error", {}).get("message") or None)
+        error = body.get("error", {})
+        if status == 402 or error.get("type") == "card_error":
+            reason = error.get("decline_code") or error.get("code")
+            raise PaymentDeclinedError(
+                error.get("message") or None, **({"decline_code": reason} if reason else {})
+            )
+        if status == 400 and error.get("code") == "resource_missing":
+            # The card token is the one object this request names: Stripe does not know it.
+            raise PaymentDeclinedError(UNKNOWN_TOKEN, decline_code="unknown_token")
         if status >= 400:
             raise ServiceUnavailableError("The payment provider did not answer; retry shortly")
         if body.get("status") != "succeeded":

@@ -3,7 +3,8 @@
 `FakeStripe` is a `Transport` (see chalicelib.payments.stripe): it answers like Stripe's test
 mode, including replaying the stored response for a repeated `Idempotency-Key`, declining the
 `tok_chargeDeclined*` test tokens with a `card_error`, asking for 3-D Secure on
-`tok_threeDSecure2Required`, and refusing to refund twice with `charge_already_refunded`.
+`tok_threeDSecure2Required`, answering `resource_missing` for a token it does not know, and
+refusing to refund twice with `charge_already_refunded`.
 Setting `outage` makes every call answer that status, as during an incident.
 
 `FakeStripeServer` serves a FakeStripe on 127.0.0.1 so that the real urllib transport can be
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+# Some of Stripe's test tokens that charge the card; any other token is unknown to Stripe.
+SUCCEEDS = frozenset({"tok_visa", "tok_visa_debit", "tok_mastercard", "tok_amex", "tok_us", "tok_gb"})
 DECLINES = {
     "tok_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
     "tok_chargeDeclinedInsufficientFunds": (
@@ -81,8 +84,8 @@ class FakeStripe:
             body["error"]["decline_code"] = decline_code
             body["error"]["payment_intent"] = {"id": intent_id, "status": "requires_payment_method"}
             return 402, body
-        if not token.startswith("tok_"):
-            return 400, _error("invalid_request_error", "No such token.", code="resource_missing")
+        if token not in SUCCEEDS and token != "tok_threeDSecure2Required":
+            return 400, _error("invalid_request_error", f"No such token: '{token}'", code="resource_missing")
         status = "requires_action" if token == "tok_threeDSecure2Required" else "succeeded"
         intent = {
             "id": intent_id,

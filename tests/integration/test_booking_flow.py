@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.openapi_check import validate_response
 from tests.support import Api
 
@@ -93,7 +95,11 @@ def test_release_returns_seats_at_once(api: Api) -> None:
     first, second = api.new_user(), api.new_user()
     hold = api.call("POST", f"/events/{event_id}/holds", first, json={"seat_ids": seat_ids[:2]}).json()
     assert api.call("DELETE", f"/holds/{hold['hold_id']}", second).status_code == 404
-    assert api.call("DELETE", f"/holds/{hold['hold_id']}", first).status_code == 204
+    released = api.call("DELETE", f"/holds/{hold['hold_id']}", first)
+    assert released.status_code == 204
+    # a 204 has no content, so nothing to label or measure: no body, Content-Type or Content-Length
+    assert released.content == b""
+    assert "Content-Type" not in released.headers and "Content-Length" not in released.headers
     assert api.call("GET", f"/holds/{hold['hold_id']}", first).status_code == 404
     again = api.call("POST", f"/events/{event_id}/holds", second, json={"seat_ids": seat_ids[:2]})
     assert again.status_code == 201
@@ -112,6 +118,31 @@ def test_declined_card_sells_nothing(api: Api) -> None:
     # the hold survives a declined card: another card can still pay
     paid = api.call("POST", f"/holds/{hold['hold_id']}/checkout", fan, json={"payment_token": "tok_visa"})
     assert paid.status_code == 201
+
+
+@pytest.mark.parametrize("token", ["tok_bogus", "tok_visa_typo", "tok_chargeDeclinedExpiredCard"])
+def test_an_unknown_or_declining_token_sells_nothing_and_keeps_the_hold(api: Api, token: str) -> None:
+    # GIVEN a customer holding a seat
+    event_id, seat_ids = api.small_event()
+    fan = api.new_user()
+    hold = api.call("POST", f"/events/{event_id}/holds", fan, json={"seat_ids": seat_ids[:1]}).json()
+
+    # WHEN they pay with a card token the payment provider does not know, or one it declines
+    declined = api.call("POST", f"/holds/{hold['hold_id']}/checkout", fan, json={"payment_token": token})
+
+    # THEN the payment is declined, nothing is sold, and the hold survives for another card
+    assert declined.status_code == 402, declined.text
+    assert declined.headers["Content-Type"] == "application/problem+json"
+    assert declined.json()["code"] == "payment_declined"
+    if token != "tok_chargeDeclinedExpiredCard":
+        assert "unknown" in declined.json()["detail"]
+    assert api.call("GET", "/me/bookings", fan).json()["bookings"] == []
+    assert api.call("GET", f"/holds/{hold['hold_id']}", fan).status_code == 200
+    paid = api.call(
+        "POST", f"/holds/{hold['hold_id']}/checkout", fan, json={"payment_token": "tok_mastercard"}
+    )
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["seat_ids"] == seat_ids[:1]
 
 
 def test_cancel_returns_seats_to_sale(api: Api) -> None:

@@ -11,7 +11,7 @@ from chalicelib.errors import InvalidRequestError, PaymentDeclinedError, Service
 from chalicelib.models import Payment, table_name
 from chalicelib.payments import stripe as stripe_module
 from chalicelib.payments.base import Charge, PaymentProvider
-from chalicelib.payments.local import DECLINED_TOKENS, LocalProvider
+from chalicelib.payments.local import DECLINED_TOKENS, DECLINES, SUCCEEDING_TOKENS, LocalProvider
 from chalicelib.payments.stripe import StripeProvider
 from tests.fakes.dynamodb import FakeDynamoDB
 from tests.fakes.stripe import FakeStripe, FakeStripeServer
@@ -81,7 +81,106 @@ def test_declining_tokens_are_declined_and_nothing_is_recorded(
         charge(local, token=token)
 
     assert (caught.value.status, caught.value.code) == (402, "payment_declined")
+    assert caught.value.to_problem()["decline_code"] == DECLINES[token][0]
     assert ledger(db) == {}
+
+
+# Stripe's documented test tokens (docs.stripe.com/testing), as a client would send them.
+STRIPE_SUCCESS_TOKENS = [
+    "tok_visa",
+    "tok_visa_debit",
+    "tok_mastercard",
+    "tok_mastercard_debit",
+    "tok_mastercard_prepaid",
+    "tok_amex",
+    "tok_discover",
+    "tok_diners",
+    "tok_jcb",
+    "tok_unionpay",
+    "tok_us",
+    "tok_gb",
+    "tok_de",
+    "tok_fr",
+    "tok_br",
+    "tok_jp",
+]
+STRIPE_DECLINES = {
+    "tok_chargeDeclined": "generic_decline",
+    "tok_chargeDeclinedInsufficientFunds": "insufficient_funds",
+    "tok_chargeDeclinedLostCard": "lost_card",
+    "tok_chargeDeclinedStolenCard": "stolen_card",
+    "tok_chargeDeclinedExpiredCard": "expired_card",
+    "tok_chargeDeclinedIncorrectCvc": "incorrect_cvc",
+    "tok_chargeDeclinedProcessingError": "processing_error",
+    "tok_chargeDeclinedFraudulent": "fraudulent",
+}
+
+
+@pytest.mark.parametrize("token", STRIPE_SUCCESS_TOKENS)
+def test_stripes_success_tokens_are_charged(local: LocalProvider, db: FakeDynamoDB, token: str) -> None:
+    charged = charge(local, token=token)
+
+    assert ledger(db)[charged.charge_id]["status"] == "succeeded"
+
+
+@pytest.mark.parametrize(("token", "reason"), sorted(STRIPE_DECLINES.items()))
+def test_stripes_decline_tokens_are_declined_with_their_reason(
+    local: LocalProvider, db: FakeDynamoDB, token: str, reason: str
+) -> None:
+    with pytest.raises(PaymentDeclinedError) as caught:
+        charge(local, token=token)
+
+    assert caught.value.extra["decline_code"] == reason
+    assert caught.value.detail  # Stripe's message, for the customer
+    assert ledger(db) == {}
+
+
+def test_a_declined_card_is_told_apart_by_its_reason(local: LocalProvider) -> None:
+    details = set()
+    for token in ("tok_chargeDeclined", "tok_chargeDeclinedExpiredCard", "tok_chargeDeclinedIncorrectCvc"):
+        with pytest.raises(PaymentDeclinedError) as caught:
+            charge(local, token=token)
+        details.add(caught.value.detail)
+
+    assert len(details) == 3
+    assert "expired" in "".join(details)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["tok_bogus", "tok_x", "tok_visa_", "tok_Visa", "tok_visa4242", "tok_chargeDeclinedNope", "tok_xx"],
+)
+def test_an_unknown_token_is_a_declined_payment_and_nothing_is_recorded(
+    local: LocalProvider, db: FakeDynamoDB, token: str
+) -> None:
+    # GIVEN a card token Stripe's test mode would not know
+    # WHEN it is charged
+    with pytest.raises(PaymentDeclinedError) as caught:
+        charge(local, token=token)
+
+    # THEN the payment is declined, saying why, and no money moved
+    assert (caught.value.status, caught.value.code) == (402, "payment_declined")
+    assert "unknown" in caught.value.detail
+    assert token not in caught.value.detail  # (tokens are never echoed)
+    assert caught.value.extra["decline_code"] == "unknown_token"
+    assert ledger(db) == {}
+
+
+def test_a_card_that_needs_3d_secure_is_declined_locally_as_by_stripe(
+    local: LocalProvider, db: FakeDynamoDB
+) -> None:
+    with pytest.raises(PaymentDeclinedError):
+        charge(local, token="tok_threeDSecure2Required")
+
+    assert ledger(db) == {}
+
+
+def test_the_tokens_in_use_keep_working() -> None:
+    # The web app, README, benchmarks and tests pay with tok_visa; the web app's declined card is
+    # tok_chargeDeclined (web/js/pages/hold.js).
+    assert "tok_visa" in SUCCEEDING_TOKENS
+    assert "tok_chargeDeclined" in DECLINED_TOKENS
+    assert not SUCCEEDING_TOKENS & DECLINED_TOKENS
 
 
 @pytest.mark.parametrize("token", ["4242424242424242", "pm_card_visa", "", "TOK_VISA", " tok_visa"])
@@ -191,6 +290,22 @@ def test_a_stripe_card_error_is_a_decline_with_stripes_message(provider: StripeP
 
     assert (caught.value.status, caught.value.code) == (402, "payment_declined")
     assert caught.value.detail.startswith("Your card")
+
+
+def test_a_stripe_decline_carries_its_reason(provider: StripeProvider) -> None:
+    with pytest.raises(PaymentDeclinedError) as caught:
+        charge(provider, token="tok_chargeDeclinedInsufficientFunds")
+
+    assert caught.value.extra["decline_code"] == "insufficient_funds"
+
+
+def test_a_token_stripe_does_not_know_is_a_decline_not_an_outage(provider: StripeProvider) -> None:
+    with pytest.raises(PaymentDeclinedError) as caught:
+        charge(provider, token="tok_bogus")
+
+    assert (caught.value.status, caught.value.code) == (402, "payment_declined")
+    assert "unknown" in caught.value.detail
+    assert caught.value.extra["decline_code"] == "unknown_token"
 
 
 def test_a_payment_needing_3d_secure_is_declined(provider: StripeProvider) -> None:
