@@ -153,7 +153,7 @@ def get_hold(hold_id: str) -> Response:
 def delete_hold(hold_id: str) -> Response:
     principal = http.caller(_request())
     holds.release_hold(hold_id, principal.user_id)
-    return Response(body="", status_code=204)
+    return http.NoContent()
 
 
 @route("/holds/{hold_id}/checkout", methods=["POST"], content_types=BODY_TYPES)
@@ -310,7 +310,7 @@ def follow_venue(venue_id: str) -> Response:
 @route("/venues/{venue_id}/subscriptions", methods=["DELETE"])
 def unfollow_venue(venue_id: str) -> Response:
     follows.unfollow_venue(http.caller(_request()).user_id, venue_id)
-    return Response(body="", status_code=204)
+    return http.NoContent()
 
 
 @route("/me/subscriptions")
@@ -375,7 +375,8 @@ def event_recommendations(event_id: str) -> Response:
 
     limit = http.query_param(_request(), "limit")
     found = recommendations.recommend(event_id, limit=http.page_limit(_request()) if limit else 6)
-    return http.json_response({"events": found}, headers={"Cache-Control": "public, max-age=60"})
+    max_age = recommendations.max_age(found, ceiling=60)
+    return http.json_response({"events": found}, headers={"Cache-Control": f"public, max-age={max_age}"})
 
 
 @route("/events/{event_id}/waitlist", methods=["POST"], content_types=BODY_TYPES)
@@ -414,7 +415,7 @@ def leave_waitlist(waitlist_id: str) -> Response:
     from chalicelib.booking import waitlist
 
     waitlist.cancel_entry(waitlist_id, http.caller(_request()).user_id)
-    return Response(body="", status_code=204)
+    return http.NoContent()
 
 
 @route("/me")

@@ -38,6 +38,23 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(body=json.dumps(body, separators=(",", ":")), status_code=status, headers=all_headers)
 
 
+class NoContent(Response):
+    """A 204: no body, and so no Content-Type (RFC 9110 §15.3.5).
+
+    Chalice serialises any body, `None` included (as `null`), and its local server labels every
+    body it sends `application/json`; a proxy response whose body is null carries none, and is
+    sent without one."""
+
+    def __init__(self, headers: dict[str, str | list[str]] | None = None) -> None:
+        super().__init__(body="", status_code=204, headers=headers)
+
+    def to_dict(self, binary_types: list[str] | None = None) -> dict[str, Any]:
+        response = super().to_dict(binary_types)
+        response["body"] = None
+        response.pop("isBase64Encoded", None)
+        return response
+
+
 def cacheable_json(request: Request, body: Any, max_age: int) -> Response:
     """A public, briefly cacheable answer with a strong ETag; `If-None-Match` gets a bare 304."""
     payload = json.dumps(body, separators=(",", ":"))

@@ -56,6 +56,13 @@ class ProblemRequestHandler(ChaliceRequestHandler):
             return self._generic_handle
         raise AttributeError(name)
 
+    def _send_http_response_no_body(self, code: int, headers: Any) -> None:
+        if code != HTTPStatus.NO_CONTENT:
+            super()._send_http_response_no_body(code, headers)
+            return
+        self.send_response(code)  # a 204 carries no Content-Length either (RFC 9110 §8.6)
+        self._send_headers(headers)
+
     def _send_error_response(self, error: Any) -> None:  # chalice's hook for gateway errors
         code = getattr(error, "CODE", 500)
         if code == 403 and b"Missing Authentication Token" in getattr(error, "body", b""):
@@ -167,10 +174,15 @@ def main() -> None:
     )
     parser.add_argument("--channel-fd", type=int, help=argparse.SUPPRESS)  # a worker's connections
     args = parser.parse_args()
-    if args.channel_fd is None and args.workers > 1:
-        front_door(args.port, args.workers)
-    else:
-        serve(args.port, args.channel_fd)
+    try:
+        if args.channel_fd is None and args.workers > 1:
+            front_door(args.port, args.workers)
+        else:
+            serve(args.port, args.channel_fd)
+    except KeyboardInterrupt:
+        # Ctrl-C on `make run` reaches every process of the terminal's group, the front door
+        # and each worker alike: each stops quietly, with status 0, as on SIGTERM.
+        sys.exit(0)
 
 
 if __name__ == "__main__":

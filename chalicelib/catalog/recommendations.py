@@ -11,7 +11,8 @@ Two signals, blended:
 
 Never the event itself, past or sold-out events (checked against the live availability
 summaries, not the search index, whose counts are the capacity). Reads are a hundred times
-writes, so each event's answer is kept for `recommendations_cache_seconds` in a warm Lambda.
+writes, so each event's answer is kept for `recommendations_cache_seconds` in a warm Lambda;
+events that start meanwhile are dropped from it each time it is served.
 """
 
 from __future__ import annotations
@@ -56,13 +57,30 @@ def _answers() -> TTLCache[list[dict[str, Any]]]:
     return TTLCache(ttl_seconds=get_settings().recommendations_cache_seconds, max_entries=2048)
 
 
-def recommend(event_id: str, limit: int = 6) -> list[dict[str, Any]]:
+def recommend(event_id: str, limit: int = 6, *, now: float | None = None) -> list[dict[str, Any]]:
     """Up to `limit` EventSummary documents for `event_id`, best first (cached briefly).
 
+    An event that has started since the answer was cached is left out when it is served: the
+    cache may be a minute old, a recommendation of a past event never is.
     Unknown event: EventNotFoundError (404 `event_not_found`)."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     cached_event(event_id)  # 404 before anything else, and never cached as an empty answer
-    return _answers().get_or_load(f"{event_id}|{limit}", lambda: recommendations_for(event_id, limit))
+    found = _answers().get_or_load(f"{event_id}|{limit}", lambda: recommendations_for(event_id, limit))
+    return upcoming(found, now if now is not None else time.time())
+
+
+def upcoming(summaries: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:
+    """The EventSummaries whose `start_at` is still in the future at `now`."""
+    moment = datetime.fromtimestamp(now, UTC)
+    return [s for s in summaries if datetime.fromisoformat(s["start_at"]) > moment]
+
+
+def max_age(summaries: list[dict[str, Any]], ceiling: int, now: float | None = None) -> int:
+    """How long clients may keep this answer: `ceiling` seconds, but never past the start of an
+    event it lists (a browser's or CDN's copy must not list a started event either)."""
+    moment = now if now is not None else time.time()
+    starts = [datetime.fromisoformat(s["start_at"]).timestamp() for s in summaries]
+    return max(0, min([ceiling, *(int(start - moment) for start in starts)]))
 
 
 def recommendations_for(

@@ -356,3 +356,65 @@ def test_a_superscript_page_limit_is_400_not_500(client: Client, pool: FakeUserP
     response = client.http.get("/me/bookings?limit=%C2%B2", headers=auth(pool))
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("quantity", [True, "2", 2.0])
+def test_a_hold_quantity_that_is_not_a_json_integer_is_400_before_any_lookup(
+    client: Client, pool: FakeUserPool, quantity: Any
+) -> None:
+    body = json.dumps({"section": "Field 12", "quantity": quantity}).encode()
+
+    response = client.http.post("/events/E1/holds", headers={**JSON, **auth(pool)}, body=body)
+
+    assert response.status_code == 400
+    problem = problem_of(response)
+    assert problem["code"] == "invalid_request"
+    assert [e["field"] for e in problem["errors"]] == ["quantity"]
+
+
+@pytest.mark.parametrize("field", ["name", "email", "password"])
+def test_a_sign_up_with_nul_is_400_before_the_user_pool_is_asked(client: Client, field: str) -> None:
+    body = {"email": "ann@example.com", "password": "long-enough-1", "name": "Ann"}
+    body[field] = body[field][:3] + "\u0000" + body[field][3:]
+
+    response = client.http.post("/auth/signup", headers=JSON, body=json.dumps(body).encode())
+
+    assert response.status_code == 400
+    problem = problem_of(response)
+    assert problem["code"] == "invalid_request"
+    assert [e["field"] for e in problem["errors"]] == [field]
+
+
+# --- 204: no body, no Content-Type ----------------------------------------------------------
+
+
+def test_no_content_has_no_body_and_no_content_type() -> None:
+    answer = http.NoContent().to_dict(binary_types=["application/octet-stream", "*/*"])
+
+    assert answer["statusCode"] == 204
+    assert answer["body"] is None
+    assert "content-type" not in {name.lower() for name in answer["headers"]}
+
+
+def test_a_released_hold_is_answered_204_without_a_content_type(
+    pool: FakeUserPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the gateway the local API server uses, and a hold the caller may release
+    from chalice.config import Config
+    from chalice.local import LocalGateway
+
+    from app import app
+    from chalicelib.booking import holds
+
+    released: list[str] = []
+    monkeypatch.setattr(holds, "release_hold", lambda hold_id, user_id: released.append(hold_id))
+    gateway = LocalGateway(app, Config(chalice_stage="local", user_provided_params={"app_name": "onsale"}))
+
+    # WHEN the customer releases it
+    answer = gateway.handle_request(method="DELETE", path="/holds/H1", headers=auth(pool), body=None)
+
+    # THEN the answer is a bare 204, which the server sends without a body or a Content-Type
+    assert released == ["H1"]
+    assert answer["statusCode"] == 204
+    assert answer["body"] is None
+    assert "content-type" not in {name.lower() for name in answer["headers"]}

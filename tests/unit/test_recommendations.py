@@ -16,6 +16,7 @@ import pytest
 
 from chalicelib.catalog import recommendations
 from chalicelib.catalog.availability import SectionState
+from chalicelib.catalog.events import event_summary
 from chalicelib.errors import EventNotFoundError
 from chalicelib.models import Booking, Event, Money, table_name
 from chalicelib.search import document_from_event
@@ -208,3 +209,45 @@ def test_answers_are_cached_briefly(
         assert recommendations.recommend("SOURCE") == []
     assert computed == ["SOURCE"]
     recommendations._answers.cache_clear()
+
+
+def test_an_event_that_starts_while_the_answer_is_cached_is_no_longer_served(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, events: dict[str, Event]
+) -> None:
+    # GIVEN an answer computed (and cached) while PERFORMER (in 3 days) and VENUE (in 4) were upcoming
+    computed: list[str] = []
+
+    def compute(event_id: str, limit: int) -> list[dict[str, Any]]:
+        computed.append(event_id)
+        return [event_summary(events[e], []) for e in ("PERFORMER", "VENUE")]
+
+    monkeypatch.setattr(recommendations, "cached_event", events.__getitem__)
+    monkeypatch.setattr(recommendations, "recommendations_for", compute)
+    recommendations._answers.cache_clear()
+    served = recommendations.recommend("SOURCE", now=NOW.timestamp())
+    assert [s["event_id"] for s in served] == ["PERFORMER", "VENUE"]
+
+    # WHEN PERFORMER starts, and a second later, while that answer is still cached
+    starts = events["PERFORMER"].start_at.timestamp()
+    at_start = recommendations.recommend("SOURCE", now=starts)
+    after = recommendations.recommend("SOURCE", now=starts + 1)
+
+    # THEN it is not recommended any more (its start is not in the future), from the same cached answer
+    assert [s["event_id"] for s in at_start] == ["VENUE"]
+    assert [s["event_id"] for s in after] == ["VENUE"]
+    assert [s["event_id"] for s in recommendations.recommend("SOURCE", now=starts - 1)] == [
+        "PERFORMER",
+        "VENUE",
+    ]
+    assert computed == ["SOURCE"]
+    recommendations._answers.cache_clear()
+
+
+def test_clients_may_not_keep_an_answer_past_the_start_of_an_event_it_lists(events: dict[str, Event]) -> None:
+    listed = [event_summary(events[e], []) for e in ("PERFORMER", "VENUE")]
+    starts = events["PERFORMER"].start_at.timestamp()
+
+    assert recommendations.max_age(listed, ceiling=60, now=starts - 3600) == 60
+    assert recommendations.max_age(listed, ceiling=60, now=starts - 30) == 30
+    assert recommendations.max_age(listed, ceiling=60, now=starts - 0.5) == 0
+    assert recommendations.max_age([], ceiling=60, now=starts) == 60
