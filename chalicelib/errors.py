@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import ChaliceUnhandledError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+MAX_DETAIL_CHARS = 500
 
 
 class OnsaleError(ChaliceUnhandledError):
@@ -21,8 +22,11 @@ class OnsaleError(ChaliceUnhandledError):
     title = "Something went wrong on our side"
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        detail = detail or self.title
+        if len(detail) > MAX_DETAIL_CHARS:  # a detail that quotes a hostile 60 KB id stays short
+            detail = detail[: MAX_DETAIL_CHARS - 1] + "…"
+        super().__init__(detail)
+        self.detail = detail
         self.extra = extra
 
     def to_problem(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from chalicelib import aws, http
 from chalicelib.errors import (
     PROBLEM_CONTENT_TYPE,
+    EventNotFoundError,
     EventNotOnSaleError,
     HoldExpiredError,
     InvalidRequestError,
@@ -64,6 +65,13 @@ def test_a_problem_detail_may_differ_from_its_title() -> None:
         "This event is scheduled",
     )
     assert body["type"].endswith("/event-not-on-sale")
+
+
+def test_a_detail_quoting_hostile_input_stays_short() -> None:
+    body = problem_of(http.problem_response(EventNotFoundError("No event with id " + "A" * 60_000)))
+
+    assert len(body["detail"]) <= 500
+    assert body["detail"].startswith("No event with id AAA") and body["detail"].endswith("…")
 
 
 def test_a_retryable_problem_says_when_to_retry() -> None:
