@@ -1243,9 +1243,9 @@ def render(report: dict[str, Any]) -> str:
             f"{op} {'met' if t['met'] else 'NOT met'} ({t['p99_ms']})"
             for op, t in report["targets_p99_under_50ms"].items()
         ),
-        "CPU seconds per phase: "
+        "CPU seconds per phase, by process group (the phase's wall time in brackets): "
         + "; ".join(
-            f"{name} {p['elapsed_s']} s: "
+            f"{name} [{p['elapsed_s']} s wall]: "
             + ", ".join(f"{k} {v:g}" for k, v in p["cpu_seconds"].items() if k != "total")
             for name, p in report["phases"].items()
         ),
