@@ -36,6 +36,17 @@ from chalicelib.errors import PROBLEM_CONTENT_TYPE, InvalidRequestError, NotFoun
 _running = threading.BoundedSemaphore(int(os.environ.get("ONSALE_API_CONCURRENCY", "16")))
 
 
+# API Gateway's largest request payload, and http.server's longest line.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_LINE_BYTES = 65_537
+
+
+class _MalformedBody(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
 class ProblemRequestHandler(ChaliceRequestHandler):
     # Headers and body go out as two writes: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms.
     disable_nagle_algorithm = True
@@ -43,7 +54,42 @@ class ProblemRequestHandler(ChaliceRequestHandler):
 
     def _generic_handle(self) -> None:
         with _running:
-            super()._generic_handle()
+            try:
+                super()._generic_handle()
+            except _MalformedBody as error:
+                self.send_error(error.status, str(error))
+
+    def _parse_payload(self) -> tuple[dict[str, str], bytes | None]:
+        """As chalice's, and a chunked body is read too (chalice reads `Content-Length` only: a
+        chunked body went unread, and its bytes were taken for the next request)."""
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            headers, body = super()._parse_payload()
+            return dict(headers), body
+        body = self._read_chunked()
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "transfer-encoding"}
+        headers["Content-Length"] = str(len(body))  # as API Gateway hands a Lambda the whole body
+        return headers, body
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        size = total = 0
+        while True:
+            line = self.rfile.readline(MAX_LINE_BYTES)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _MalformedBody(400, "The chunked request body is malformed") from None
+            total += size
+            if size < 0 or total > MAX_BODY_BYTES:
+                raise _MalformedBody(413, f"The request body is over {MAX_BODY_BYTES:,} bytes")
+            if size == 0:
+                break
+            parts.append(self.rfile.read(size))
+            if self.rfile.readline(MAX_LINE_BYTES) not in (b"\r\n", b"\n"):
+                raise _MalformedBody(400, "The chunked request body is malformed")
+        while self.rfile.readline(MAX_LINE_BYTES) not in (b"\r\n", b"\n", b""):
+            pass  # trailer fields: none is used
+        return b"".join(parts)
 
     # chalice binds these to its own `_generic_handle` at class creation: rebind them here.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle

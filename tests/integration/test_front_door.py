@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -75,3 +76,32 @@ def test_the_server_still_answers_after_the_garbage(api: Api) -> None:
     exchange(api, b"garbage\r\n\r\n")
 
     assert api.call("GET", "/health").json() == {"status": "ok"}
+
+
+def chunked(body: bytes, size: int) -> bytes:
+    """`body` sent as chunks of `size` bytes, then the last (empty) chunk."""
+    pieces = [body[start : start + size] for start in range(0, len(body), size)]
+    return b"".join(f"{len(piece):x}\r\n".encode() + piece + b"\r\n" for piece in pieces) + b"0\r\n\r\n"
+
+
+def test_a_chunked_body_is_read_whole(api: Api) -> None:
+    email = f"chunked-{uuid.uuid4().hex[:12]}@example.com"
+    body = json.dumps({"email": email, "password": "long-enough-1", "name": "Chunky"}).encode()
+    head = b"POST /auth/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+
+    status, _, answer = exchange(
+        api, head + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked(body, 7)
+    )
+
+    assert status == 201 and answer["user_id"]
+    login = api.call("POST", "/auth/login", json={"email": email, "password": "long-enough-1"})
+    assert login.status_code == 200
+
+
+def test_a_malformed_chunked_body_is_400(api: Api) -> None:
+    raw = b"POST /auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
+
+    status, headers, body = exchange(api, raw)
+
+    assert status == 400 and body["code"] == "invalid_request"
+    assert headers["connection"] == "close"
