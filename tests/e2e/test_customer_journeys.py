@@ -311,3 +311,46 @@ def test_an_expired_hold_stops_checkout(api: Api, page: Page) -> None:
     expect(page.get_by_role("timer")).to_have_text("00:00")
     expect(page.get_by_role("button", name="Pay $50.00")).to_be_disabled()
     expect(page.get_by_role("link", name="Choose seats again")).to_be_visible()
+
+
+def test_signing_up_from_the_header_brings_a_customer_back_to_their_seats(api: Api, page: Page) -> None:
+    show = create_show(api)
+    open_event(page, show)
+    seat(page, "Floor", "A", 3).click()
+    hold_button(page).click()  # signed out: sent to log in, the selection kept
+    expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
+
+    # WHEN they use the header's "Sign up" instead of the form's own link
+    page.get_by_role("banner").get_by_role("link", name="Sign up").click()
+    page.get_by_label("Name").fill("Header Fan")
+    page.get_by_label("Email").fill(f"header-{uuid.uuid4().hex[:10]}@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+
+    # THEN they are back on the event with their seat still selected
+    expect(page.get_by_role("heading", level=1, name=show.name)).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(hold_button(page)).to_have_text("Hold 1 seat")
+
+
+def test_search_refuses_what_the_api_would_and_leaves_no_stale_results(api: Api, page: Page) -> None:
+    show = create_show(api)
+    wait_until_searchable(api, show.name, show.event_id)
+    page.goto("/#/")
+    box = page.get_by_role("searchbox")
+    expect(box).to_have_attribute("maxlength", "200")
+    box.fill("x" * 300)
+    expect(box).to_have_value("x" * 200)  # the browser keeps what the API accepts
+
+    box.fill("")
+    expect(page.locator(".event-grid .event-card").first).to_be_visible()
+    expect(page.locator(".results-summary")).to_contain_text("Showing")
+    # times are the viewer's (the browser runs in Los Angeles time), and say so
+    expect(page.locator(".event-grid .event-card time").first).to_contain_text(re.compile(r"\bP[SD]T\b"))
+    page.locator("#filter-end").fill("2027-01-01")
+    page.locator("#filter-start").fill("2027-02-01")
+
+    # a "From" after "To" is explained, and the earlier results are not left under it
+    expect(page.locator(".notice-error")).to_contain_text("must be on or before")
+    expect(page.locator(".event-grid > li")).to_have_count(0)
+    expect(page.locator(".results-summary")).to_have_text("")

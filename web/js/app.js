@@ -10,7 +10,7 @@ import { loginPage, signupPage } from "./pages/auth.js";
 import { queuePage } from "./pages/queue.js";
 import { searchPage } from "./pages/search.js";
 import { venuePage } from "./pages/venue.js";
-import { navigate, parseHash, route, setFlash, start } from "./router.js";
+import { currentPath, navigate, parseHash, route, setFlash, start } from "./router.js";
 import { session } from "./session.js";
 import { announce } from "./dom.js";
 
@@ -53,11 +53,22 @@ function renderAccount() {
     );
   } else {
     area.replaceChildren(
-      h("a", { class: "button button-ghost button-small", href: "#/login" }, "Log in"),
-      h("a", { class: "button button-primary button-small", href: "#/signup" }, "Sign up"),
+      h("a", { class: "button button-ghost button-small", href: "#/login", dataset: { auth: "login" } }, "Log in"),
+      h("a", { class: "button button-primary button-small", href: "#/signup", dataset: { auth: "signup" } }, "Sign up"),
     );
   }
   markCurrentNav(parseHash().path);
+  pointAuthLinksHere();
+}
+
+// The header's "Log in" / "Sign up" bring the customer back to where they were (on the login
+// and sign-up pages themselves: to where those were going to bring them), seats kept and all.
+function pointAuthLinksHere() {
+  const { path, query } = parseHash();
+  const next = path === "/login" || path === "/signup" ? query.get("next") || "/" : currentPath();
+  for (const link of document.querySelectorAll("[data-auth]")) {
+    link.href = `#/${link.dataset.auth}${next === "/" ? "" : `?next=${encodeURIComponent(next)}`}`;
+  }
 }
 
 function markCurrentNav(path) {
@@ -71,7 +82,12 @@ function markCurrentNav(path) {
   }
 }
 
-document.addEventListener("onsale:route", (event) => markCurrentNav(event.detail.path));
+document.addEventListener("onsale:route", (event) => {
+  markCurrentNav(event.detail.path);
+  pointAuthLinksHere();
+});
+// Pages also change the address in place (the search as you type): point the links at it as they are used.
+document.addEventListener("click", (event) => event.target.closest?.("[data-auth]") && pointAuthLinksHere(), true);
 document.querySelector("[data-skip-link]").addEventListener("click", (event) => {
   event.preventDefault();
   const main = document.getElementById("main");

@@ -33,6 +33,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
   day: "numeric",
   hour: "numeric",
   minute: "2-digit",
+  timeZoneName: "short", // times are the viewer's: say so ("7:30 PM PST"), a traveller must not guess
 });
 const longDateFormat = new Intl.DateTimeFormat(undefined, {
   weekday: "long",
@@ -40,7 +41,7 @@ const longDateFormat = new Intl.DateTimeFormat(undefined, {
   month: "long",
   day: "numeric",
 });
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
 const monthFormat = new Intl.DateTimeFormat(undefined, { month: "short" });
 const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short" });
 const shortDateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });

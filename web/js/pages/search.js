@@ -19,6 +19,7 @@ export function searchPage(ctx) {
     name: "q",
     value: state.q,
     placeholder: "Artist, team, show or venue",
+    maxlength: "200", // the API's limit: a longer query could only be refused
     autocomplete: "off",
     spellcheck: "false",
     enterkeyhint: "search",
@@ -105,6 +106,11 @@ export function searchPage(ctx) {
     replaceQuery("/", query);
     if (query.start_date && query.end_date && query.start_date > query.end_date) {
       alertBox.replaceChildren(notice("error", h("p", {}, "The “From” date must be on or before the “To” date.")));
+      controller?.abort(); // no answer to an earlier search may land under this message
+      list.replaceChildren();
+      summary.textContent = "";
+      more.hidden = true;
+      heading.textContent = "Matching events";
       return;
     }
     controller?.abort();
@@ -151,15 +157,17 @@ export function searchPage(ctx) {
       }
     } catch (error) {
       if (error?.name === "AbortError" || !ctx.isCurrent()) return;
-      const retry = h("button", { type: "button", class: "button button-secondary button-small" }, "Try again");
-      retry.addEventListener("click", () => run({ append }));
-      const message =
-        error.status === 400
+      // A refused search (400) would be refused again: say what to change, offer no retry.
+      const refused = error.status === 400;
+      const retry = refused ? null : h("button", { type: "button", class: "button button-secondary button-small" }, "Try again");
+      retry?.addEventListener("click", () => run({ append }));
+      const message = refused
+        ? `This search can't be run: ${error.message}. Change it and try again.`
+        : error.status === 0
           ? error.message
-          : error.status === 0
-            ? error.message
-            : "Search isn't available right now. Please try again in a moment.";
+          : "Search isn't available right now. Please try again in a moment.";
       alertBox.replaceChildren(notice("error", h("p", {}, message), retry));
+      if (refused) heading.textContent = query.q ? `Results for “${query.q}”` : "Matching events";
       if (!append) {
         list.replaceChildren();
         summary.textContent = "";
