@@ -265,6 +265,20 @@ def test_on_a_phone_the_event_page_fits_and_the_hold_button_is_in_reach(
     target.scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
+    # "Fit to screen" shows whole rows, even where seats then get small: a row's ends are both in view
+    page.get_by_role("button", name="Fit to screen").tap()
+    scroller = page.locator(".seatmap-scroll")
+    view, first, last = (
+        b.bounding_box() for b in (scroller, seat(page, "Floor", "A", 1), seat(page, "Floor", "A", 24))
+    )
+    assert view and first and last, (view, first, last)
+    assert view["x"] <= first["x"] and last["x"] + last["width"] <= view["x"] + view["width"], (
+        view,
+        first,
+        last,
+    )
+    page.get_by_role("button", name="Zoom in").tap()
+
     target.tap()
     expect(target).to_have_attribute("aria-pressed", "true")
     hold = hold_button(page)

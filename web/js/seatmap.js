@@ -4,8 +4,10 @@
 import { announce, h, icon } from "./dom.js";
 import { seatAriaLabel, spokenSeat } from "./seats.js";
 
-const MIN_SEAT = 12;
-// Fingers need bigger seats than mouse pointers; either can zoom further.
+// Zoomed all the way out, a stadium section's longest row fits across a phone.
+const MIN_SEAT = 6;
+// The map opens with seats big enough to pick (fingers need bigger ones than mouse pointers);
+// "Fit to screen" then shows whole rows, however small, and either can zoom further.
 const FIT_MIN = window.matchMedia?.("(pointer: coarse)").matches ? 20 : 14;
 const FIT_MAX = 34;
 const MAX_SEAT = 48;
@@ -37,7 +39,7 @@ export class SeatMap {
     );
     this.zoomOut = this.#toolButton("minus", "Zoom out", () => this.zoom(1 / ZOOM_STEP));
     this.zoomIn = this.#toolButton("plus", "Zoom in", () => this.zoom(ZOOM_STEP));
-    this.zoomFit = this.#toolButton("fit", "Fit to screen", () => this.fit());
+    this.zoomFit = this.#toolButton("fit", "Fit to screen", () => this.fit({ whole: true }));
     this.el = h(
       "div",
       { class: "seatmap" },
@@ -254,13 +256,14 @@ export class SeatMap {
     this.#apply(this.size * factor);
   }
 
-  /** Pick a seat size that shows the widest row across the visible width (within limits). */
-  fit() {
+  /** Pick a seat size that shows the widest row across the visible width: at most FIT_MAX, and
+   * at least FIT_MIN unless `whole` (the "Fit to screen" button: whole rows, however small). */
+  fit({ whole = false } = {}) {
     const longest = Math.max(1, ...this.rows.map((r) => r.length));
     const width = this.scroller.clientWidth - 24;
     // A seat plus its gap is ~1.2 seats; the two row labels take ~2.6 seats.
     const size = width > 0 ? Math.floor(width / (longest * 1.2 + 2.6)) : 28;
-    this.#apply(Math.min(Math.max(size, FIT_MIN), FIT_MAX));
+    this.#apply(Math.min(Math.max(size, whole ? MIN_SEAT : FIT_MIN), FIT_MAX));
     // Start in the middle: the best seats of a row face the stage.
     this.scroller.scrollLeft = (this.scroller.scrollWidth - this.scroller.clientWidth) / 2;
     this.scroller.scrollTop = 0;
