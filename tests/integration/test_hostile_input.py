@@ -187,82 +187,30 @@ def test_bad_pagination_is_400(api: Api, booked: tuple[str, list[str], User], li
     assert_problem(api.call("GET", "/me/bookings?cursor=%%%garbage", booked[2]), 400, "invalid_request")
 
 
+def one_section_venue(
+    section: str = "A", amount: object = 1, currency: str = "USD", seats: object = 1
+) -> dict[str, object]:
+    """A venue body of one section with one row, wrong in whatever the caller passes."""
+    price = {"amount": amount, "currency": currency}
+    rows = [{"row": "1", "seats": seats}]
+    return {
+        "name": "X",
+        "city": "Y",
+        "address": "Z",
+        "sections": [{"section": section, "price": price, "rows": rows}],
+    }
+
+
 @pytest.mark.parametrize(
     "venue",
     [
         {"name": "X", "city": "Y", "address": "Z", "sections": []},
-        {
-            "name": "X",
-            "city": "Y",
-            "address": "Z",
-            "sections": [
-                {
-                    "section": "A",
-                    "price": {"amount": -1, "currency": "USD"},
-                    "rows": [{"row": "1", "seats": 1}],
-                }
-            ],
-        },
-        {
-            "name": "X",
-            "city": "Y",
-            "address": "Z",
-            "sections": [
-                {
-                    "section": "A",
-                    "price": {"amount": 1, "currency": "usd"},
-                    "rows": [{"row": "1", "seats": 1}],
-                }
-            ],
-        },
-        {
-            "name": "X",
-            "city": "Y",
-            "address": "Z",
-            "sections": [
-                {
-                    "section": "A-1",
-                    "price": {"amount": 1, "currency": "USD"},
-                    "rows": [{"row": "1", "seats": 1}],
-                }
-            ],
-        },
-        {
-            "name": "X",
-            "city": "Y",
-            "address": "Z",
-            "sections": [
-                {
-                    "section": "A",
-                    "price": {"amount": 1, "currency": "USD"},
-                    "rows": [{"row": "1", "seats": 100000}],
-                }
-            ],
-        },
-        {
-            "name": "X",
-            "city": "Y",
-            "address": "Z",
-            "sections": [
-                {
-                    "section": "A",
-                    "price": {"amount": 1, "currency": "USD"},
-                    "rows": [{"row": "1", "seats": "10"}],
-                }
-            ],
-        },
-        {
-            "name": "X",
-            "city": "Y",
-            "address": "Z",
-            "sections": [
-                {
-                    "section": "A",
-                    "price": {"amount": True, "currency": "USD"},
-                    "rows": [{"row": "1", "seats": 1}],
-                }
-            ],
-        },
+        one_section_venue(amount=-1),
+        one_section_venue(currency="usd"),
+        one_section_venue(section="A-1"),
+        one_section_venue(seats=100000),
+        one_section_venue(seats="10"),
+        one_section_venue(amount=True),
     ],
 )
 def test_bad_venues_are_400(api: Api, venue: dict[str, object]) -> None:
