@@ -81,13 +81,18 @@ class Venue(Model):
     sections = ListAttribute(of=SectionLayout)
     capacity = NumberAttribute()
     created_at = UTCDateTimeAttribute()
+    time_zone = UnicodeAttribute(null=True)  # IANA name; absent on venues created without one
 
 
 class VenueRef(MapAttribute[str, Any]):
+    """The copy of its venue an event carries (views, search documents and e-mails need no
+    venue read)."""
+
     venue_id = UnicodeAttribute()
     name = UnicodeAttribute()
     city = UnicodeAttribute()
     address = UnicodeAttribute()
+    time_zone = UnicodeAttribute(null=True)  # absent on events stored before venues had zones
 
 
 class EventSection(MapAttribute[str, Any]):

@@ -7,11 +7,14 @@ type, so they arrive as RFC 3339 strings (`Timestamp`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+import zoneinfo
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -56,6 +59,31 @@ def _no_nul(value: Any) -> Any:
 
 
 SingleLine = BeforeValidator(_single_line)
+
+
+@functools.cache
+def _time_zone_names() -> dict[str, str]:
+    """Every IANA zone this runtime can load (the system's database and the `tzdata` package),
+    by its case-folded name. Listed once per process, on the first venue that names a zone: it
+    walks the database's directories (~10 ms), which nothing at import time should do."""
+    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+
+
+def _time_zone(value: str) -> str:
+    """An IANA zone name, in its canonical spelling ("america/chicago" is America/Chicago).
+
+    Only names the database lists are taken: `ZoneInfo` alone would read a file named by the
+    key, so a path ("../etc/passwd", "/etc/localtime") must never reach it."""
+    name = _time_zone_names().get(value.casefold())
+    if name is None:
+        raise ValueError("must be an IANA time zone name, such as America/Chicago")
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"time zone {name} cannot be loaded here") from None
+    return name
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine]
 LayoutName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12, pattern=NAME_PATTERN)
@@ -68,6 +96,9 @@ Email = Annotated[
 NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=256), BeforeValidator(_no_nul)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256), BeforeValidator(_no_nul)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+TimeZoneName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_time_zone)
+]
 # JSON has no date type: a timestamp is the one field parsed from a string (RFC 3339, with a zone).
 Timestamp = Annotated[AwareDatetime, StrictTypes(False)]
 
@@ -149,6 +180,9 @@ class VenueCreate(Strict):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), SingleLine
     ]
     sections: list[SectionIn] = Field(min_length=1, max_length=300)
+    # Optional (added to the contract): the venue's IANA zone, in which its events' times are
+    # shown; null or absent shows them as before (UTC in e-mails, the viewer's zone on the web).
+    time_zone: TimeZoneName | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> VenueCreate:

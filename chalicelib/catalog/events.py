@@ -54,7 +54,13 @@ def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Ev
     event = Event(
         event_id=str(ULID()),
         venue_id=venue.venue_id,
-        venue=VenueRef(venue_id=venue.venue_id, name=venue.name, city=venue.city, address=venue.address),
+        venue=VenueRef(
+            venue_id=venue.venue_id,
+            name=venue.name,
+            city=venue.city,
+            address=venue.address,
+            time_zone=venue.time_zone,
+        ),
         name=request.name,
         description=request.description,
         category=request.category,
@@ -236,7 +242,12 @@ def event_summary(event: Event, sections: list[dict[str, Any]]) -> dict[str, Any
         "name": event.name,
         "category": event.category,
         "performers": list(event.performers),
-        "venue": {"venue_id": event.venue.venue_id, "name": event.venue.name, "city": event.venue.city},
+        "venue": {
+            "venue_id": event.venue.venue_id,
+            "name": event.venue.name,
+            "city": event.venue.city,
+            "time_zone": event.venue.time_zone,  # IANA name, or null: times are UTC as always
+        },
         "start_at": rfc3339(event.start_at),
         "min_price": {"amount": min(prices) if prices else 0, "currency": currency},
         "available_count": sum(s["available"] for s in sections),
@@ -266,6 +277,7 @@ def event_view(event_id: str, event: Event | None = None) -> dict[str, Any]:
                 "name": event.venue.name,
                 "city": event.venue.city,
                 "address": event.venue.address,
+                "time_zone": event.venue.time_zone,
             },
             "sections": sections,
             "capacity": int(event.capacity),

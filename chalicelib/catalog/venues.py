@@ -33,6 +33,7 @@ def create_venue(request: VenueCreate, *, db: Any = None) -> Venue:
         sections=sections,
         capacity=sum(r.seats for s in request.sections for r in s.rows),
         created_at=datetime.now(UTC),
+        time_zone=request.time_zone,
     )
     db.put_item(
         TableName=table_name(Venue),

@@ -291,6 +291,34 @@ def test_an_admin_gets_the_fields_at_fault(client: Client, pool: FakeUserPool) -
     assert fields == {"city", "address", "sections"}
 
 
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../../etc/passwd", "/etc/localtime", 42, False])
+def test_an_admin_venue_with_a_bad_time_zone_is_a_400_problem_naming_it(
+    client: Client, pool: FakeUserPool, zone: object
+) -> None:
+    venue = {
+        "name": "Hall",
+        "city": "Nashville",
+        "address": "1 Broadway",
+        "time_zone": zone,
+        "sections": [
+            {
+                "section": "Floor",
+                "price": {"amount": 100, "currency": "USD"},
+                "rows": [{"row": "A", "seats": 2}],
+            }
+        ],
+    }
+
+    response = client.http.post(
+        "/admin/venues", headers={**JSON, **auth(pool, "admins")}, body=json.dumps(venue).encode()
+    )
+
+    assert response.status_code == 400
+    problem = problem_of(response)
+    assert problem["code"] == "invalid_request"
+    assert [e["field"] for e in problem["errors"]] == ["time_zone"]
+
+
 def test_a_hold_request_of_the_wrong_shape_is_400_before_any_lookup(
     client: Client, pool: FakeUserPool
 ) -> None:

@@ -216,6 +216,76 @@ def test_a_venue_refuses_more_than_the_largest_stadium() -> None:
     assert "at most" in invalid(VenueCreate, body).detail
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("America/Chicago", "America/Chicago"),
+        ("Europe/London", "Europe/London"),
+        ("UTC", "UTC"),
+        ("  Asia/Kolkata ", "Asia/Kolkata"),  # trimmed, like every one-line text
+        ("america/chicago", "America/Chicago"),  # IANA names are unique whatever the case
+    ],
+)
+def test_a_venue_takes_an_iana_time_zone_in_its_canonical_spelling(given: str, stored: str) -> None:
+    assert parse(VenueCreate, venue(time_zone=given)).time_zone == stored
+
+
+def test_a_venue_without_a_time_zone_or_with_null_has_none() -> None:
+    assert parse(VenueCreate, venue()).time_zone is None
+    assert parse(VenueCreate, venue(time_zone=None)).time_zone is None
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Mars/Olympus_Mons",
+        "America/Chicag",
+        "CST",  # an abbreviation names no one zone
+        "+05:00",
+        "",
+        "   ",
+        "America",  # a directory of the database, not a zone
+        "../etc/passwd",
+        "../../../../etc/passwd",
+        "/etc/localtime",
+        "/usr/share/zoneinfo/America/Chicago",
+        "America/../Europe/London",
+        "America/Chicago/",
+        "America/Chicago\x00",
+        "x" * 65,
+    ],
+)
+def test_a_venue_refuses_a_time_zone_that_is_not_an_iana_name(zone: str) -> None:
+    error = invalid(VenueCreate, venue(time_zone=zone))
+
+    assert fields(error) == {"time_zone"}
+
+
+@pytest.mark.parametrize("zone", [5, -6.0, True, ["America/Chicago"], {"name": "America/Chicago"}])
+def test_a_venue_refuses_a_time_zone_that_is_not_a_string(zone: Any) -> None:
+    error = invalid(VenueCreate, venue(time_zone=zone))
+
+    assert fields(error) == {"time_zone"}
+    assert "valid string" in error.detail
+
+
+def test_time_zones_are_listed_on_first_use_not_at_import() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import zoneinfo\n"
+        "calls = []\n"
+        "real = zoneinfo.available_timezones\n"
+        "zoneinfo.available_timezones = lambda: calls.append(1) or real()\n"
+        "import app, chalicelib.schemas as s\n"
+        "assert not calls, 'listed at import'\n"
+        "s._time_zone_names(); s._time_zone_names()\n"
+        "assert calls == [1], calls\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
+
+
 # --- events ---------------------------------------------------------------------------------
 
 
