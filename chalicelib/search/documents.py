@@ -70,6 +70,8 @@ def summary(doc: dict[str, Any], availability: Mapping[str, Any] | None, now: fl
     """The EventSummary of a document (what search returns), its `available_count` from
     `availability` as of `now` (epoch seconds) when there is one."""
     body = {name: doc[name] for name in SUMMARY_FIELDS}
+    if "time_zone" not in body["venue"]:  # a document indexed before venues had zones
+        body["venue"] = {**body["venue"], "time_zone": None}  # (a copy: documents are shared)
     if availability is not None and "capacity" in doc:
         held = sum(count for expires, count in availability["holds"] if expires > now)
         body["available_count"] = max(0, int(doc["capacity"]) - int(availability["sold"]) - held)

@@ -59,6 +59,13 @@ def test_the_mapping_is_strict_and_holds_every_field_the_engine_writes() -> None
         field(path)
 
 
+def test_the_venue_time_zone_is_stored_but_not_indexed() -> None:
+    body = index_body(doc("E-1", time_zone="America/Chicago"))
+
+    assert body["venue"]["time_zone"] == "America/Chicago"
+    assert field("venue.time_zone") == {"type": "keyword", "index": False, "doc_values": False}
+
+
 def test_filters_and_sorts_use_keyword_and_date_fields() -> None:
     body = build_search_body(
         SearchQuery(q="x y", city="c", category="k", performer="p", venue_id="v", now=NOW)

@@ -28,6 +28,7 @@ def event_image(
     venue_name: str = "Test Hall",
     city: str = "Testville",
     venue_id: str = "01JQ8Z7Y3K2W9V6T5R4P3N2M1V",
+    time_zone: str | None = None,
     category: str = "concerts",
     description: str = "",
     start_at: datetime = NOW + timedelta(days=30),
@@ -37,7 +38,9 @@ def event_image(
     event = make_event(event_id=event_id, start_at=start_at)
     event.name = name
     cast(Any, event).performers = list(performers if performers is not None else ["The Testers"])
-    event.venue = VenueRef(venue_id=venue_id, name=venue_name, city=city, address="1 Test St")
+    event.venue = VenueRef(
+        venue_id=venue_id, name=venue_name, city=city, address="1 Test St", time_zone=time_zone
+    )
     event.venue_id = venue_id
     event.category = category
     event.description = description

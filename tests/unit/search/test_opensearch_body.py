@@ -370,3 +370,31 @@ def test_a_page_folds_in_its_availability_from_one_mget(
     (call,) = client.mget_calls
     assert call == {"body": {"ids": ["availability:E-1", "availability:E-2"]}, "index": INDEX}
     assert [e["available_count"] for e in page.events] == [capacity - 6, capacity]  # E-2: nothing sold
+
+
+def test_a_page_answers_the_venue_time_zone_and_null_for_older_documents(
+    engine: OpenSearchEngine, client: FakeOpenSearch
+) -> None:
+    client.indices.definitions[INDEX] = DEFINITION
+    zoned = hit("E-1", [1, "E-1"])
+    zoned["_source"] = {
+        **zoned["_source"],
+        "venue": {**zoned["_source"]["venue"], "time_zone": "Europe/London"},
+    }
+    older = hit("E-2", [2, "E-2"])
+    older["_source"]["venue"].pop("time_zone")  # indexed before venues had zones
+    client.search_response = {"hits": {"hits": [zoned, older]}}
+
+    page = engine.search(query(limit=5))
+
+    assert [e["venue"]["time_zone"] for e in page.events] == ["Europe/London", None]
+    assert "time_zone" not in older["_source"]["venue"]  # the hit itself is left as it was
+
+
+def test_the_venue_time_zone_is_written_to_the_index(
+    engine: OpenSearchEngine, client: FakeOpenSearch
+) -> None:
+    engine.upsert(doc("E-1", time_zone="America/Toronto"))
+    engine.refresh()
+
+    assert client.stored(INDEX, "E-1")["venue"]["time_zone"] == "America/Toronto"

@@ -333,11 +333,44 @@ def test_results_are_event_summaries(catalogue: SearchEngine) -> None:
         "name": "Hamlet",
         "category": "theatre",
         "performers": ["Royal Shakespeare Company"],
-        "venue": {"venue_id": "01JQ8Z7Y3K2W9V6T5R4P3N2M1V", "name": "Barbican Theatre", "city": "London"},
+        "venue": {
+            "venue_id": "01JQ8Z7Y3K2W9V6T5R4P3N2M1V",
+            "name": "Barbican Theatre",
+            "city": "London",
+            "time_zone": None,
+        },
         "start_at": "2027-03-06T12:00:00Z",
         "min_price": {"amount": 2500, "currency": "USD"},
         "available_count": 28,
     }
+
+
+def test_results_carry_the_venue_time_zone(engine: SearchEngine) -> None:
+    index(
+        engine,
+        doc("E-NASH", name="Backroads", city="Nashville", time_zone="America/Chicago"),
+        doc("E-NONE", name="Backroads Two", city="Nashville"),
+    )
+
+    found = {e["event_id"]: e["venue"] for e in search(engine, city="nashville").events}
+
+    assert found["E-NASH"]["time_zone"] == "America/Chicago"
+    assert found["E-NONE"]["time_zone"] is None
+
+
+def test_a_document_indexed_before_venues_had_zones_answers_null(engine: SearchEngine) -> None:
+    old = doc("E-OLD", name="Older Show")
+    del old["venue"]["time_zone"]  # as the stream wrote it before venues had zones
+    index(engine, old)
+
+    for _ in range(2):  # the second time from the decoded-document cache, unchanged
+        (event,) = search(engine, q="older").events
+        assert event["venue"] == {
+            "venue_id": "01JQ8Z7Y3K2W9V6T5R4P3N2M1V",
+            "name": "Test Hall",
+            "city": "Testville",
+            "time_zone": None,
+        }
 
 
 # --- pagination -------------------------------------------------------------------------------
