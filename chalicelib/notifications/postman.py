@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.models import Event
 from chalicelib.notifications import compose, ledger, recipients
@@ -46,8 +47,29 @@ def money(total: dict[str, Any]) -> str:
     return f"{currency} {amount / 100:,.2f}"
 
 
-def when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
+def when(moment: datetime, time_zone: str | None = None) -> str:
+    """A time as an e-mail shows it: in the venue's zone, named by its abbreviation ("Sat 12 Dec
+    2026, 19:30 CST"), when the venue has one; in UTC otherwise (or if the zone cannot be loaded
+    here: a wrong-zone time would be worse than a UTC one)."""
+    zone = _zone(time_zone)
+    if zone is None:
+        return moment.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
+    local = moment.astimezone(zone)
+    name = local.tzname() or ""
+    # Zones without a letter abbreviation are named by their offset ("+04"): say from what.
+    if not name or name[0] in "+-":
+        name = f"UTC{name}"
+    return f"{local.strftime('%a %d %b %Y, %H:%M')} {name}"
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)  # validated when the venue was created; ZoneInfo caches instances
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        logger.warning("time zone %r cannot be loaded; showing UTC", name)
+        return None
 
 
 def _default_recommend() -> Recommend | None:
@@ -178,7 +200,8 @@ class Postman:
             context["offer"] = {
                 "quantity": fact.data["quantity"],
                 "hold_id": fact.data["hold_id"],
-                "expires": when(datetime.fromtimestamp(fact.data["expires_at"], UTC)),
+                # In the venue's zone too, so that every time in one e-mail reads the same way.
+                "expires": when(datetime.fromtimestamp(fact.data["expires_at"], UTC), event.venue.time_zone),
                 "url": f"{self.settings.web_url}/#/holds/{quote(fact.data['hold_id'], safe='')}",
             }
         headers: dict[str, str] = {}
@@ -205,7 +228,7 @@ class Postman:
             "event_id": event.event_id,
             "name": event.name,
             "description": event.description or "",
-            "starts": when(event.start_at),
+            "starts": when(event.start_at, event.venue.time_zone),
             "venue_name": event.venue.name,
             "venue_city": event.venue.city,
             "venue_address": event.venue.address,
@@ -260,7 +283,7 @@ class Postman:
                 items.append(
                     {
                         "name": str(summary["name"]),
-                        "starts": when(starts),
+                        "starts": when(starts, summary["venue"].get("time_zone")),
                         "venue": f"{summary['venue']['name']}, {summary['venue']['city']}",
                         "url": f"{self.settings.web_url}/#/events/{quote(str(summary['event_id']), safe='')}",
                     }

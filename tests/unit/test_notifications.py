@@ -22,7 +22,7 @@ from chalicelib.models import (
     table_name,
 )
 from chalicelib.notifications import ledger, streams
-from chalicelib.notifications.postman import Postman
+from chalicelib.notifications.postman import Postman, when
 from chalicelib.notifications.reminders import send_due_reminders
 from chalicelib.settings import Settings
 from tests.fakes.catalog import EVENT_ID, NOW, make_event
@@ -425,6 +425,86 @@ def test_each_new_offer_is_mailed_once(postman: Postman, ses: FakeSes, settings:
     assert "HOLD1" in offer.text() and "Mon 01 Mar 2027, 12:15 UTC" in offer.text()
     assert f"{settings.web_url}/#/holds/HOLD1" in offer.text()
     assert "HOLD2" in ses.sent[1].text()
+
+
+# --- times in the venue's zone ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "shown"),
+    [
+        ("2026-12-13T01:30:00+00:00", "America/Chicago", "Sat 12 Dec 2026, 19:30 CST"),  # the day before
+        ("2027-07-13T01:30:00+00:00", "America/Chicago", "Mon 12 Jul 2027, 20:30 CDT"),
+        # The night Chicago springs forward (2 AM CST becomes 3 AM CDT): an hour apart in UTC,
+        # two hours apart on the venue's clock, each with its own abbreviation.
+        ("2027-03-14T07:30:00+00:00", "America/Chicago", "Sun 14 Mar 2027, 01:30 CST"),
+        ("2027-03-14T08:30:00+00:00", "America/Chicago", "Sun 14 Mar 2027, 03:30 CDT"),
+        ("2027-01-20T19:30:00+00:00", "Europe/London", "Wed 20 Jan 2027, 19:30 GMT"),
+        ("2027-06-20T18:30:00+00:00", "Europe/London", "Sun 20 Jun 2027, 19:30 BST"),
+        ("2027-06-20T15:30:00+00:00", "Asia/Dubai", "Sun 20 Jun 2027, 19:30 UTC+04"),  # no letters
+        ("2026-12-13T01:30:00+00:00", None, "Sun 13 Dec 2026, 01:30 UTC"),
+        ("2026-12-13T01:30:00+00:00", "", "Sun 13 Dec 2026, 01:30 UTC"),
+        ("2026-12-13T01:30:00+00:00", "Nowhere/Atlantis", "Sun 13 Dec 2026, 01:30 UTC"),
+        ("2026-12-13T01:30:00+00:00", "../../etc/passwd", "Sun 13 Dec 2026, 01:30 UTC"),
+    ],
+)
+def test_times_are_the_venues_with_its_abbreviation_else_utc(
+    moment: str, zone: str | None, shown: str
+) -> None:
+    assert when(datetime.fromisoformat(moment), zone) == shown
+
+
+def store_zoned_event(db: MailDynamoDB, zone: str) -> None:
+    event = make_event()
+    event.venue.time_zone = zone
+    db.put_item(TableName=table_name(Event), Item=event.serialize())
+
+
+def test_a_confirmation_shows_the_start_in_the_venues_zone_without_reading_the_venue(
+    postman: Postman, ses: FakeSes, db: MailDynamoDB
+) -> None:
+    store_zoned_event(db, "America/Chicago")
+    db.calls.clear()
+
+    bookings(postman)(batch(record("INSERT", booking_image())))
+
+    (sent,) = ses.sent
+    # Starts 2027-03-31 12:00 UTC: 07:00 in Chicago, on daylight time since 14 March.
+    assert "Wed 31 Mar 2027, 07:00 CDT" in sent.text() and "Wed 31 Mar 2027, 07:00 CDT" in sent.html()
+    assert "UTC" not in sent.text()
+    tables = {call.kwargs.get("TableName") for call in db.calls}
+    assert table_name(Venue) not in tables  # the event's own copy of its venue is enough
+
+
+def test_an_offer_shows_its_expiry_and_the_start_in_the_venues_zone(
+    postman: Postman, ses: FakeSes, db: MailDynamoDB
+) -> None:
+    store_zoned_event(db, "America/Chicago")
+
+    waitlist(postman)(batch(record("MODIFY", entry("offered", 1, "HOLD1"), old=entry("waiting", 0))))
+
+    (offer,) = ses.sent
+    # The hold lapses on 1 March, still standard time; the event is after the change.
+    assert "until Mon 01 Mar 2027, 06:15 CST" in offer.text()
+    assert "Wed 31 Mar 2027, 07:00 CDT" in offer.text()
+
+
+def test_recommended_events_show_their_own_venues_zone(
+    postman: Postman, ses: FakeSes, db: MailDynamoDB
+) -> None:
+    london = {
+        **suggestion("E2", "In London"),
+        "venue": {"venue_id": "V2", "name": "Bramble", "city": "London", "time_zone": "Europe/London"},
+    }
+    unzoned = suggestion("E3", "Anywhere")
+    postman.recommend = lambda event_id, limit=6: [london, unzoned]
+    add_user(db, FAN, FAN_EMAIL, FAN_NAME, consent=True)
+
+    bookings(postman)(batch(record("INSERT", booking_image())))
+
+    text = ses.sent[0].text()
+    assert "In London, Thu 01 Apr 2027, 21:00 BST" in text
+    assert "Anywhere, Thu 01 Apr 2027, 20:00 UTC" in text
 
 
 # --- reminders ------------------------------------------------------------------------------------
