@@ -1,10 +1,11 @@
 """The demo catalogue the local stack seeds: venues and events as admin API bodies.
 
-Pure data, no I/O. `demo_venues()` returns `POST /admin/venues` bodies plus a stable
-`key`; `demo_events(now)` returns `POST /admin/events` bodies naming their venue by
-that `key` (`venue_key`) instead of a `venue_id`, which only exists once the venue has
-been created. The output depends on `now` alone: the random choices come from
-`random.Random(2026)`.
+Pure data, no I/O (but the time-zone database). `demo_venues()` returns `POST /admin/venues`
+bodies plus a stable `key`; `demo_events(now)` returns `POST /admin/events` bodies naming their
+venue by that `key` (`venue_key`) instead of a `venue_id`, which only exists once the venue has
+been created. Each venue names its real IANA zone, and curtain times and box-office openings are
+local times there, daylight saving included. The output depends on `now` alone: the random
+choices come from `random.Random(2026)`.
 
 Sizes are chosen so seeding stays fast: every event gets one item per seat, so the
 events at venues other than Dodger Stadium hold fewer than `SEAT_BUDGET` seats in all.
@@ -13,8 +14,9 @@ events at venues other than Dodger Stadium hold fewer than `SEAT_BUDGET` seats i
 import random
 import string
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 JsonObject = dict[str, Any]
 
@@ -85,6 +87,7 @@ def _dodger_stadium() -> JsonObject:
         "key": DODGER_STADIUM_KEY,
         "name": "Dodger Stadium",
         "city": "Los Angeles",
+        "time_zone": "America/Los_Angeles",
         "address": "1000 Vin Scully Ave, Los Angeles, CA 90012",
         "sections": sections,
     }
@@ -96,6 +99,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "the-velvet-mic",
             "name": "The Velvet Mic",
             "city": "New York",
+            "time_zone": "America/New_York",
             "address": "148 MacDougal St, New York, NY 10012",
             "sections": [  # 180 seats
                 _section("Front Tables", 4_500, "USD", _rows(_letters(3), 12)),
@@ -107,6 +111,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "east-river-fieldhouse",
             "name": "East River Fieldhouse",
             "city": "New York",
+            "time_zone": "America/New_York",
             "address": "40 Kent Ave, Brooklyn, NY 11249",
             "sections": [  # 1,200 seats
                 _section("Courtside", 12_500, "USD", _rows(_letters(3), 30)),
@@ -125,6 +130,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "lakeview-laugh-house",
             "name": "Lakeview Laugh House",
             "city": "Chicago",
+            "time_zone": "America/Chicago",
             "address": "3175 N Broadway, Chicago, IL 60657",
             "sections": [  # 220 seats
                 _section("Cabaret", 4_000, "USD", _rows(_letters(4), 14)),
@@ -136,6 +142,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "wabash-hall",
             "name": "Wabash Hall",
             "city": "Chicago",
+            "time_zone": "America/Chicago",
             "address": "1121 S Wabash Ave, Chicago, IL 60605",
             "sections": [  # 800 seats
                 _section("Main Floor", 6_500, "USD", _rows(_numbers(16), 25)),
@@ -147,6 +154,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "the-crooked-pint",
             "name": "The Crooked Pint Comedy Cellar",
             "city": "London",
+            "time_zone": "Europe/London",
             "address": "27 Greek Street, London W1D 5DF",
             "sections": [  # 160 seats
                 _section("Stage Side", 2_200, "GBP", _rows(_letters(2), 12)),
@@ -158,6 +166,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "the-bramble-theatre",
             "name": "The Bramble Theatre",
             "city": "London",
+            "time_zone": "Europe/London",
             "address": "62 Southwark Street, London SE1 1UN",
             "sections": [  # 420 seats
                 _section("Stalls", 5_500, "GBP", _rows(_letters(16), 14)),
@@ -169,6 +178,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "red-river-arena",
             "name": "Red River Arena",
             "city": "Austin",
+            "time_zone": "America/Chicago",
             "address": "901 Red River St, Austin, TX 78701",
             "sections": [  # 1,500 seats
                 _section("Courtside", 15_000, "USD", _rows(_letters(2), 40)),
@@ -188,6 +198,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "pine-street-playhouse",
             "name": "Pine Street Playhouse",
             "city": "Seattle",
+            "time_zone": "America/Los_Angeles",
             "address": "1512 Pine St, Seattle, WA 98101",
             "sections": [  # 350 seats
                 _section("Box Seats", 8_500, "USD", _rows(_letters(2), 15)),
@@ -199,6 +210,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "cumberland-ballroom",
             "name": "Cumberland Ballroom",
             "city": "Nashville",
+            "time_zone": "America/Chicago",
             "address": "410 Rep John Lewis Way S, Nashville, TN 37203",
             "sections": [  # 650 seats
                 _section("Rail", 7_500, "USD", _rows(_letters(2), 30)),
@@ -210,6 +222,7 @@ def _other_venues() -> list[JsonObject]:
             "key": "harbourfront-music-hall",
             "name": "Harbourfront Music Hall",
             "city": "Toronto",
+            "time_zone": "America/Toronto",
             "address": "275 Queens Quay W, Toronto, ON M5V 1A2",
             "sections": [  # 900 seats
                 _section("Floor", 8_900, "CAD", _rows(_numbers(20), 24)),
@@ -218,23 +231,6 @@ def _other_venues() -> list[JsonObject]:
             ],
         },
     ]
-
-
-# Fixed offsets from UTC (hours), good enough to put shows in the local evening.
-# Daylight saving is ignored on purpose: no time-zone database is needed.
-_UTC_OFFSET_HOURS = {
-    DODGER_STADIUM_KEY: -7,
-    "the-velvet-mic": -4,
-    "east-river-fieldhouse": -4,
-    "lakeview-laugh-house": -5,
-    "wabash-hall": -5,
-    "the-crooked-pint": 1,
-    "the-bramble-theatre": 1,
-    "red-river-arena": -5,
-    "pine-street-playhouse": -7,
-    "cumberland-ballroom": -5,
-    "harbourfront-music-hall": -4,
-}
 
 
 def demo_venues() -> list[JsonObject]:
@@ -663,8 +659,8 @@ _MAX_PER_ORDER: dict[str, tuple[int, int]] = {
 }
 _HOLD_SECONDS = (300, 420, 480, 600)
 _SHOW_LENGTH = timedelta(hours=3)
-# Start days after today (UTC): with curtain times 13:00-21:30 local and offsets of
-# -7..+1 hours, every start lands more than 2 and less than 120 days after `now`.
+# Start days after today (UTC): with curtain times 13:00-21:30 local and the venues' offsets
+# (-8..+1 hours), every start lands more than 2 and less than 120 days after `now`.
 _FIRST_SHOW_DAY = 3
 _FIRST_SHOW_DAY_IF_ONSALE_LATER = 30
 _LAST_SHOW_DAY = 118
@@ -681,6 +677,11 @@ def _as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _local(day: datetime, hour: int, minute: int, zone: ZoneInfo) -> datetime:
+    """`hour:minute` on `day`'s date at the venue, daylight saving included, in UTC."""
+    return datetime.combine(day.date(), time(hour, minute), tzinfo=zone).astimezone(UTC)
 
 
 class _Onsale(NamedTuple):
@@ -732,10 +733,11 @@ def demo_events(now: datetime) -> list[JsonObject]:
     now = _as_utc(now)
     today = now.replace(hour=0, minute=0, second=0)
     events = [_dodger_concert(now)]
+    zones = {venue["key"]: ZoneInfo(venue["time_zone"]) for venue in demo_venues()}
     show_days_by_venue: dict[str, set[int]] = {}
     for date in _DATES:
         show = _SHOWS[date.show]
-        utc_offset = timedelta(hours=_UTC_OFFSET_HOURS[date.venue_key])
+        zone = zones[date.venue_key]
         taken_days = show_days_by_venue.setdefault(date.venue_key, set())
         first_day = _FIRST_SHOW_DAY_IF_ONSALE_LATER if date.opens_later else _FIRST_SHOW_DAY
         day = rng.randint(first_day, _LAST_SHOW_DAY)
@@ -743,12 +745,12 @@ def demo_events(now: datetime) -> list[JsonObject]:
             day = rng.randint(first_day, _LAST_SHOW_DAY)
         taken_days.add(day)
         hour, minute = rng.choice(_CURTAIN_TIMES[show.category])
-        start_at = today + timedelta(days=day, hours=hour, minutes=minute) - utc_offset
+        start_at = _local(today + timedelta(days=day), hour, minute, zone)
         if date.opens_later:
             opens_day = today + timedelta(days=rng.randint(1, 10))
         else:
             opens_day = today - timedelta(days=rng.randint(1, 30))
-        opens_at = opens_day + timedelta(hours=_ONSALE_LOCAL_HOUR) - utc_offset
+        opens_at = _local(opens_day, _ONSALE_LOCAL_HOUR, 0, zone)
         low, high = _MAX_PER_ORDER[show.category]
         onsale = _Onsale(
             opens_at=opens_at,

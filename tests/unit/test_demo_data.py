@@ -5,9 +5,11 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.schemas import VenueCreate
 from local.demo_data import (
     CATEGORIES,
     DODGER_STADIUM_CAPACITY,
@@ -29,7 +31,8 @@ NOWS = [
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9 ]{1,12}")
 TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-VENUE_FIELDS = {"key", "name", "city", "address", "sections"}
+VENUE_FIELDS = {"key", "name", "city", "address", "time_zone", "sections"}
+CURTAIN_TIMES = {(13, 0), (14, 30), (17, 30), (19, 0), (19, 30), (19, 45), (20, 0), (20, 30), (21, 30)}
 EVENT_FIELDS = {
     "venue_key",
     "name",
@@ -95,6 +98,36 @@ def test_every_venue_is_an_admin_venue_body_plus_a_unique_key() -> None:
                 assert set(row) == {"row", "seats"}
                 assert type(row["seats"]) is int
                 assert row["seats"] > 0
+
+
+CITY_ZONES = {
+    "Los Angeles": "America/Los_Angeles",
+    "Seattle": "America/Los_Angeles",
+    "New York": "America/New_York",
+    "Chicago": "America/Chicago",
+    "Austin": "America/Chicago",
+    "Nashville": "America/Chicago",
+    "Toronto": "America/Toronto",
+    "London": "Europe/London",
+}
+
+
+def test_every_venue_names_its_citys_real_zone_and_the_admin_api_takes_it() -> None:
+    for venue in demo_venues():
+        assert venue["time_zone"] == CITY_ZONES[venue["city"]], venue["name"]
+        body = {k: v for k, v in venue.items() if k != "key"}
+        assert VenueCreate.model_validate(body).time_zone == venue["time_zone"]
+
+
+@pytest.mark.parametrize("now", NOWS)
+def test_shows_and_box_offices_keep_local_time_across_daylight_saving(now: datetime) -> None:
+    zones = {key: ZoneInfo(venue["time_zone"]) for key, venue in venues_by_key().items()}
+    for event in other_events(now):
+        zone = zones[event["venue_key"]]
+        start = parse_time(event["start_at"]).astimezone(zone)
+        opens = parse_time(event["onsale"]["opens_at"]).astimezone(zone)
+        assert (start.hour, start.minute) in CURTAIN_TIMES, (event["name"], start)
+        assert (opens.hour, opens.minute) == (10, 0), (event["name"], opens)
 
 
 def test_section_and_row_names_are_short_letters_digits_and_spaces() -> None:
