@@ -105,9 +105,15 @@ class Api:
         return self._admin
 
     def create_venue(
-        self, sections: list[dict[str, Any]], name: str = "Test Hall", city: str = "Testville"
+        self,
+        sections: list[dict[str, Any]],
+        name: str = "Test Hall",
+        city: str = "Testville",
+        time_zone: str | None = None,
     ) -> str:
-        body = {"name": name, "city": city, "address": "1 Test Street", "sections": sections}
+        body: dict[str, Any] = {"name": name, "city": city, "address": "1 Test Street", "sections": sections}
+        if time_zone is not None:
+            body["time_zone"] = time_zone
         response = self.call("POST", "/admin/venues", self.admin, json=body)
         assert response.status_code == 201, response.text
         return str(response.json()["venue_id"])

@@ -40,10 +40,14 @@ def create_show(
     sections: list[dict[str, Any]] | None = None,
     hold_seconds: int = 600,
     max_per_order: int = 8,
+    time_zone: str | None = None,
 ) -> ShowEvent:
-    """An on-sale event in a new venue, created as an admin would (custom performers and city)."""
+    """An on-sale event in a new venue, created as an admin would (custom performers, city and
+    time zone)."""
     name = name or f"Browser Show {uuid.uuid4().hex[:6]}"
-    venue_id = api.create_venue(sections or [floor_section()], name=f"{name} Hall", city=city)
+    venue_id = api.create_venue(
+        sections or [floor_section()], name=f"{name} Hall", city=city, time_zone=time_zone
+    )
     event_id = api.create_event(
         venue_id,
         name=name,

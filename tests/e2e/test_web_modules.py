@@ -1,6 +1,7 @@
 """The web app's logic modules in a real browser, without the stack: the reconnecting WebSocket
 (backoff, fallback states, no reconnect after leaving), the waiting room's words, progress and
-announcement pacing, and the per-tab admission and queue-place storage.
+announcement pacing, the per-tab admission and queue-place storage, and event times on the
+venue's clock whatever the browser's zone.
 
 The modules are imported as the app imports them (ES modules served from `web/`); WebSockets and
 timers are replaced by in-page fakes so that nothing here waits on a clock.
@@ -280,3 +281,97 @@ def test_a_remembered_place_keeps_its_first_position_when_the_same_queue_id_come
     }
     assert outcome["other"] is None
     assert outcome["fresh"]["first_position"] == 12
+
+
+# --- event times on the venue's clock ---------------------------------------------------------
+
+# 01:30 UTC on 13 December 2026: 7:30 PM on the 12th in Nashville (CST), whatever the viewer's zone.
+NASHVILLE_SHOW = {
+    "event_id": "E-NASH",
+    "name": "Backroads & Bourbon",
+    "category": "concerts",
+    "performers": ["Tallulah Greenwood-Achterberg"],
+    "venue": {
+        "venue_id": "V-NASH",
+        "name": "Cumberland Ballroom",
+        "city": "Nashville",
+        "time_zone": "America/Chicago",
+    },
+    "start_at": "2026-12-13T01:30:00Z",
+    "min_price": {"amount": 5900, "currency": "USD"},
+    "available_count": 120,
+}
+
+
+def zoned_page(browser: Browser, web_origin: str, timezone_id: str) -> tuple[Any, Page, list[str]]:
+    """A blank page on the web app's origin in a browser set to `timezone_id` (and en-US)."""
+    context = browser.new_context(timezone_id=timezone_id, locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.route(
+        f"{web_origin}/blank",
+        lambda route: route.fulfill(body="<!doctype html><title>modules</title>", content_type="text/html"),
+    )
+    page.goto(f"{web_origin}/blank")
+    return context, page, errors
+
+
+def spaced(text: str) -> str:
+    """ICU puts a narrow no-break space before AM/PM; compare with plain spaces."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    ("viewer_zone", "viewers_time"),
+    [
+        ("America/Los_Angeles", "5:30 PM PST"),
+        ("Asia/Tokyo", "10:30 AM GMT+9"),
+        ("Europe/London", "1:30 AM GMT"),
+    ],
+)
+def test_an_event_time_reads_on_the_venues_clock_wherever_the_browser_is(
+    browser: Browser, web_origin: str, viewer_zone: str, viewers_time: str
+) -> None:
+    context, page, errors = zoned_page(browser, web_origin, viewer_zone)
+    try:
+        shown = page.evaluate(
+            """async (show) => {
+                const f = await import("/js/format.js");
+                const { eventCard } = await import("/js/pages/search.js");
+                const zone = f.venueZone(show);
+                const card = eventCard(show);
+                const unzoned = { ...show, venue: { ...show.venue, time_zone: null } };
+                return {
+                    zone,
+                    dateTime: f.dateTime(show.start_at, zone),
+                    longDate: f.longDate(show.start_at, zone),
+                    time: f.time(show.start_at, zone),
+                    parts: f.dateParts(show.start_at, zone),
+                    summer: f.time("2027-07-13T00:30:00Z", zone),
+                    card: card.querySelector("time").textContent,
+                    badge: card.querySelector(".date-badge").textContent,
+                    unzonedZone: f.venueZone(unzoned) ?? null,
+                    viewers: f.time(show.start_at, f.venueZone(unzoned)),
+                    unknownZone: f.time(show.start_at, "Mars/Olympus_Mons"),
+                };
+            }""",
+            NASHVILLE_SHOW,
+        )
+    finally:
+        context.close()
+    assert not errors, errors
+
+    assert shown["zone"] == "America/Chicago"
+    assert spaced(shown["dateTime"]) == "Sat, Dec 12, 2026, 7:30 PM CST"
+    assert shown["longDate"] == "Saturday, December 12, 2026"
+    assert spaced(shown["time"]) == "7:30 PM CST"
+    assert shown["parts"] == {"month": "Dec", "day": "12", "weekday": "Sat"}
+    assert spaced(shown["summer"]) == "7:30 PM CDT"  # daylight time in July
+    assert spaced(shown["card"]) == "Sat, Dec 12, 2026, 7:30 PM CST"
+    assert shown["badge"] == "Dec12Sat"
+    # A venue without a zone: the viewer's clock, named, as before; a zone this browser does not
+    # know falls back to it too rather than failing the page.
+    assert shown["unzonedZone"] is None
+    assert spaced(shown["viewers"]) == viewers_time
+    assert spaced(shown["unknownZone"]) == viewers_time

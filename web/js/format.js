@@ -1,4 +1,4 @@
-// Money (integer minor units + ISO 4217 code) and dates (RFC 3339 UTC → the viewer's local time).
+// Money (integer minor units + ISO 4217 code) and dates (RFC 3339 UTC → the venue's or the viewer's time).
 
 const moneyFormats = new Map();
 
@@ -26,58 +26,85 @@ export function priceRange(prices) {
   return low.amount === high.amount ? money(low) : `${money(low)} – ${money(high)}`;
 }
 
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: "short",
-  year: "numeric",
-  month: "short",
-  day: "numeric",
-  hour: "numeric",
-  minute: "2-digit",
-  timeZoneName: "short", // times are the viewer's: say so ("7:30 PM PST"), a traveller must not guess
-});
-const longDateFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: "long",
-  year: "numeric",
-  month: "long",
-  day: "numeric",
-});
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
-const monthFormat = new Intl.DateTimeFormat(undefined, { month: "short" });
-const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short" });
-const shortDateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+// Event times are shown on the venue's clock when the venue names its zone (`venue.time_zone`,
+// an IANA name): "Sat, Dec 12, 2026, 7:30 PM CST" for a Nashville show wherever the customer is.
+// Without one they are the viewer's. Either way the zone is named, so nobody has to guess.
+const DATE_OPTIONS = {
+  dateTime: {
+    weekday: "short",
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZoneName: "short",
+  },
+  longDate: { weekday: "long", year: "numeric", month: "long", day: "numeric" },
+  time: { hour: "numeric", minute: "2-digit", timeZoneName: "short" },
+  month: { month: "short" },
+  day: { day: "numeric" },
+  weekday: { weekday: "short" },
+  shortDate: { year: "numeric", month: "short", day: "numeric" },
+};
+const dateFormats = new Map();
+
+/** The Intl format of `kind` in `timeZone` (the viewer's zone when it is empty, or unknown to
+ * this browser: a time in the wrong zone would be worse than one in the viewer's, named). */
+function dateFormat(kind, timeZone) {
+  const key = `${kind}|${timeZone || ""}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat(undefined, timeZone ? { ...DATE_OPTIONS[kind], timeZone } : DATE_OPTIONS[kind]);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      format = dateFormat(kind, "");
+    }
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
+/** The zone an event's times are shown in: its venue's, or undefined (the viewer's). */
+export function venueZone(event) {
+  const zone = event?.venue?.time_zone;
+  return typeof zone === "string" && zone ? zone : undefined;
+}
 
 function parse(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-export function dateTime(iso) {
+function formatted(kind, iso, timeZone) {
   const date = parse(iso);
-  return date ? dateTimeFormat.format(date) : "";
+  return date ? dateFormat(kind, timeZone).format(date) : "";
 }
 
-export function longDate(iso) {
-  const date = parse(iso);
-  return date ? longDateFormat.format(date) : "";
+// Each takes an optional IANA `timeZone` (see `venueZone`); without one, the viewer's zone.
+export function dateTime(iso, timeZone) {
+  return formatted("dateTime", iso, timeZone);
 }
 
-export function time(iso) {
-  const date = parse(iso);
-  return date ? timeFormat.format(date) : "";
+export function longDate(iso, timeZone) {
+  return formatted("longDate", iso, timeZone);
 }
 
-export function shortDate(iso) {
-  const date = parse(iso);
-  return date ? shortDateFormat.format(date) : "";
+export function time(iso, timeZone) {
+  return formatted("time", iso, timeZone);
 }
 
-export function dateParts(iso) {
+export function shortDate(iso, timeZone) {
+  return formatted("shortDate", iso, timeZone);
+}
+
+export function dateParts(iso, timeZone) {
   const date = parse(iso);
   if (!date) return { month: "", day: "", weekday: "" };
   return {
-    month: monthFormat.format(date),
-    day: String(date.getDate()),
-    weekday: weekdayFormat.format(date),
+    month: dateFormat("month", timeZone).format(date),
+    day: dateFormat("day", timeZone).formatToParts(date).find((part) => part.type === "day")?.value ?? "",
+    weekday: dateFormat("weekday", timeZone).format(date),
   };
 }
 

@@ -3,7 +3,7 @@
 
 import { api, ApiError, cachedEvent } from "../api.js";
 import { announce, append, h, icon, notice } from "../dom.js";
-import { dateTime, shortDate } from "../format.js";
+import { dateTime, shortDate, venueZone } from "../format.js";
 import { followedVenues, forgetFollowed, unfollow } from "../follow.js";
 import { navigate, setFlash, takeFlash } from "../router.js";
 import { session } from "../session.js";
@@ -178,7 +178,7 @@ async function loadWaitlist(ctx, box, failed) {
       { class: "account-item", dataset: { waitlistId: entry.waitlist_id } },
       h("div", { class: "account-item-text" },
         h("a", { class: "account-item-title", href: `#/events/${encodeURIComponent(entry.event_id)}` }, title),
-        event ? h("span", { class: "muted" }, [dateTime(event.start_at), event.venue?.name].filter(Boolean).join(" · ")) : null,
+        event ? h("span", { class: "muted" }, [dateTime(event.start_at, venueZone(event)), event.venue?.name].filter(Boolean).join(" · ")) : null,
         h("span", { class: "waitlist-entry" }, entrySentence(entry)),
         link ? h("a", { class: "button button-primary button-small", href: link }, "Go to checkout") : null,
       ),

@@ -2,7 +2,7 @@
 
 import { api, cachedEvent } from "../api.js";
 import { h, icon } from "../dom.js";
-import { dateTime, money, plural, shortDate } from "../format.js";
+import { dateTime, money, plural, shortDate, venueZone } from "../format.js";
 import { describeSeats, ensureSeatLabels } from "../seats.js";
 import { ensureSignedIn, loading, pageError, requireLogin, statusPill } from "../ui.js";
 
@@ -62,7 +62,7 @@ export async function bookingPage(ctx) {
       event
         ? h("div", { class: "confirmation-event" },
             h("p", { class: "confirmation-event-name" }, h("a", { href: `#/events/${encodeURIComponent(booking.event_id)}` }, event.name)),
-            h("p", { class: "muted" }, [dateTime(event.start_at), event.venue?.name, event.venue?.city].filter(Boolean).join(" · ")),
+            h("p", { class: "muted" }, [dateTime(event.start_at, venueZone(event)), event.venue?.name, event.venue?.city].filter(Boolean).join(" · ")),
           )
         : null,
       h(

@@ -2,7 +2,7 @@
 
 import { api, cachedEvent } from "../api.js";
 import { announce, append, h, icon, notice } from "../dom.js";
-import { dateTime, money, plural, shortDate } from "../format.js";
+import { dateTime, money, plural, shortDate, venueZone } from "../format.js";
 import { takeFlash } from "../router.js";
 import { describeSeats, ensureSeatLabels } from "../seats.js";
 import { ensureSignedIn, loading, requireLogin, statusPill } from "../ui.js";
@@ -79,7 +79,7 @@ function bookingItem(booking, event) {
       h("div", { class: "booking-head" },
         h("div", {},
           h("h2", { class: "booking-title", id: `booking-${booking.booking_id}` }, h("a", { href: `#/bookings/${encodeURIComponent(booking.booking_id)}` }, title)),
-          event ? h("p", { class: "muted" }, [dateTime(event.start_at), event.venue?.name, event.venue?.city].filter(Boolean).join(" · ")) : null,
+          event ? h("p", { class: "muted" }, [dateTime(event.start_at, venueZone(event)), event.venue?.name, event.venue?.city].filter(Boolean).join(" · ")) : null,
         ),
         status,
       ),

@@ -3,7 +3,7 @@
 
 import { api, uuid } from "../api.js";
 import { announce, append, h, icon, notice } from "../dom.js";
-import { categoryLabel, count, longDate, money, plural, priceRange, time, dateTime } from "../format.js";
+import { categoryLabel, count, longDate, money, plural, priceRange, time, dateTime, venueZone } from "../format.js";
 import { currentPath, navigate, replaceQuery, setFlash, takeFlash } from "../router.js";
 import { rememberSeats, seatLabel, spokenSeat } from "../seats.js";
 import { SeatMap } from "../seatmap.js";
@@ -112,7 +112,7 @@ class EventView {
         h(
           "dl",
           { class: "facts" },
-          fact("calendar", "When", h("time", { datetime: event.start_at }, longDate(event.start_at)), h("span", { class: "muted" }, `Starts ${time(event.start_at)}`)),
+          fact("calendar", "When", h("time", { datetime: event.start_at }, longDate(event.start_at, venueZone(event))), h("span", { class: "muted" }, `Starts ${time(event.start_at, venueZone(event))}`)),
           fact("pin", "Where", venue.name, h("span", { class: "muted" }, placeLine(venue))),
           fact("ticket", "Prices", priceRange(sections.map((s) => s.price)) || "—", h("span", { class: "muted" }, `Up to ${plural(this.max, "ticket")} per order`)),
         ),
@@ -454,7 +454,7 @@ class EventView {
   #renderStatus() {
     const onsale = this.event.onsale || {};
     const messages = {
-      scheduled: `Tickets go on sale ${dateTime(onsale.opens_at)}.`,
+      scheduled: `Tickets go on sale ${dateTime(onsale.opens_at, venueZone(this.event))}.`,
       sold_out: "This event is sold out. Seats may come back if someone cancels: join the waitlist to be offered them.",
       ended: "This event has ended.",
       provisioning: "Tickets are being set up. This page updates by itself in a moment.",

@@ -2,7 +2,7 @@
 
 import { api, cachedEvent, uuid } from "../api.js";
 import { announce, append, h, icon, notice } from "../dom.js";
-import { clock, dateTime, money, plural, spokenDuration } from "../format.js";
+import { clock, dateTime, money, plural, spokenDuration, venueZone } from "../format.js";
 import { navigate, setFlash } from "../router.js";
 import { describeSeats, ensureSeatLabels, seatInfo } from "../seats.js";
 import { ensureSignedIn, loading, pageError, requireLogin } from "../ui.js";
@@ -202,7 +202,7 @@ class Checkout {
             event
               ? h("div", { class: "summary-event" },
                   h("p", { class: "summary-event-name" }, h("a", { href: eventLink }, event.name)),
-                  h("p", { class: "muted" }, [dateTime(event.start_at), event.venue?.name, event.venue?.city].filter(Boolean).join(" · ")),
+                  h("p", { class: "muted" }, [dateTime(event.start_at, venueZone(event)), event.venue?.name, event.venue?.city].filter(Boolean).join(" · ")),
                 )
               : null,
             h("ul", { class: "seat-lines", "aria-label": "Held seats" }, describeSeats(seats).map((line) => h("li", {}, icon("ticket", { size: 16 }), line))),

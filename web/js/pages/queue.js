@@ -5,7 +5,7 @@
 
 import { api } from "../api.js";
 import { announce, append, h, icon, notice } from "../dom.js";
-import { count, dateTime, time } from "../format.js";
+import { count, dateTime, time, venueZone } from "../format.js";
 import { configuredWsUrl, LiveSocket, withParams } from "../live.js";
 import { navigate, takeFlash } from "../router.js";
 import { session } from "../session.js";
@@ -130,7 +130,7 @@ class QueueView {
         { class: "page-head queue-head" },
         h("p", { class: "eyebrow" }, "Waiting room"),
         h("h1", {}, "You're in the queue"),
-        h("p", { class: "lead" }, h("a", { href: `#/events/${encodeURIComponent(this.eventId)}` }, event.name), " · ", [dateTime(event.start_at), venue.name].filter(Boolean).join(" · ")),
+        h("p", { class: "lead" }, h("a", { href: `#/events/${encodeURIComponent(this.eventId)}` }, event.name), " · ", [dateTime(event.start_at, venueZone(event)), venue.name].filter(Boolean).join(" · ")),
       ),
       this.flash ? notice(this.flash.kind, h("p", {}, this.flash.message)) : null,
       this.alertBox,
@@ -162,7 +162,7 @@ class QueueView {
           "ul",
           { class: "queue-tips" },
           opensLater
-            ? h("li", {}, `The sale opens ${dateTime(event.onsale.opens_at)}. Everyone who joins before then gets a random place in line when it opens — there's no advantage in arriving early.`)
+            ? h("li", {}, `The sale opens ${dateTime(event.onsale.opens_at, venueZone(event))}. Everyone who joins before then gets a random place in line when it opens — there's no advantage in arriving early.`)
             : null,
           h("li", {}, "Keep this page open. It updates by itself — there's no need to refresh, and refreshing won't lose your place."),
           h("li", {}, `When it's your turn we'll take you to seat selection. Your turn lasts ${turnMinutes(event)}: hold your seats within that time.`),

@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { announce, append, h, icon, notice } from "../dom.js";
-import { CATEGORIES, categoryLabel, count, dateParts, dateTime, money, plural } from "../format.js";
+import { CATEGORIES, categoryLabel, count, dateParts, dateTime, money, plural, venueZone } from "../format.js";
 import { replaceQuery, takeFlash } from "../router.js";
 
 const DEBOUNCE_MS = 250;
@@ -219,7 +219,8 @@ function availability(event) {
 }
 
 export function eventCard(event) {
-  const parts = dateParts(event.start_at);
+  const zone = venueZone(event); // the show's own clock, wherever the viewer is
+  const parts = dateParts(event.start_at, zone);
   const venue = event.venue || {};
   const performers = Array.isArray(event.performers) ? event.performers.filter(Boolean) : [];
   return h(
@@ -248,7 +249,7 @@ export function eventCard(event) {
         "p",
         { class: "event-card-meta" },
         icon("calendar", { size: 16 }),
-        h("time", { datetime: event.start_at }, dateTime(event.start_at)),
+        h("time", { datetime: event.start_at }, dateTime(event.start_at, zone)),
       ),
     ),
     h(
