@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib import search
 from chalicelib.errors import InvalidRequestError
-from chalicelib.search import SearchQuery
+from chalicelib.search import SearchQuery, tantivy_engine
 from chalicelib.search.paging import encode_cursor
 from chalicelib.search.tantivy_engine import MAX_OFFSET, SCHEMA_VERSION, TantivyEngine
 from tests.fakes.catalog import NOW
@@ -102,6 +102,24 @@ def test_a_reader_that_showed_an_event_shows_its_next_version_and_availability(t
     writer.refresh()
     assert eventually(("Harvest Show Late", 18)) == ("Harvest Show Late", 18)
     writer.close()
+
+
+def test_a_reader_keeps_a_bounded_number_of_decoded_documents_letting_the_oldest_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tantivy_engine, "DECODED_ENTRIES", 3)
+    engine = TantivyEngine(tmp_path)
+    index(engine, *(synthetic_doc(n) for n in range(5)))
+
+    listed = engine.search(SearchQuery(limit=5, now=NOW))
+    again = engine.search(SearchQuery(limit=5, now=NOW))
+
+    assert ids(listed) == ids(again) == [f"E{n:07d}" for n in range(5)]
+    # One at a time, not all at once: the last three read are still there.
+    assert len(engine._decoded) == 3
+    kept = {document["event_id"] for document in engine._decoded.values()}
+    assert kept == {"E0000002", "E0000003", "E0000004"}
+    engine.close()
 
 
 def test_a_reopened_index_keeps_its_words_and_adds_each_once(tmp_path: Path) -> None:
