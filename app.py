@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Chalice, CORSConfig, Response
 
-from chalicelib import http, search
+from chalicelib import http, search, warm
 from chalicelib.booking import checkout as bookings
 from chalicelib.booking import holds
 from chalicelib.catalog import events, venues
@@ -38,6 +38,7 @@ app.api.cors = CORSConfig(
     max_age=600,
 )
 app.register_middleware(http.handle_errors, "http")
+app.register_middleware(warm.freeze_after_cold_paths, "all")
 
 # Bodies are always parsed as JSON; curl's default form content type is accepted so that a
 # forgotten header is not an error (docs/decisions.md). Other types get 415.
