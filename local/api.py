@@ -22,7 +22,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from http import HTTPStatus
 from typing import Any
 
@@ -30,10 +29,12 @@ from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServer
 
 from chalicelib.errors import PROBLEM_CONTENT_TYPE, InvalidRequestError, NotFoundError, OnsaleError
+from chalicelib.turns import FifoGate
 
-# Like a Lambda function's reserved concurrency: at most this many requests run at once, the
-# rest wait their turn, so a burst cannot swamp the emulator (which serves ~650 requests/s).
-_running = threading.BoundedSemaphore(int(os.environ.get("ONSALE_API_CONCURRENCY", "16")))
+# Like a Lambda function's reserved concurrency: at most this many requests of a worker run at
+# once, the rest wait their turn, so a burst cannot swamp the emulator (which serves ~650
+# requests/s).
+_running = FifoGate(int(os.environ.get("ONSALE_API_CONCURRENCY", "16")))
 
 
 # API Gateway's largest request payload, and http.server's longest line.

@@ -52,6 +52,7 @@ from chalicelib.search.documents import (
 )
 from chalicelib.search.paging import WORD_MATCHED, decode_cursor, encode_cursor, start_bounds
 from chalicelib.search.text import MIN_PREFIX_CHARS, fold, fuzzy_distance, keyword, words
+from chalicelib.turns import FifoGate
 
 if TYPE_CHECKING:
     import tantivy
@@ -141,6 +142,11 @@ class TantivyEngine:
         # Availability records of events not indexed yet: joined to their document on upsert.
         self._waiting: dict[str, dict[str, Any]] = {}
         # Decoded stored documents: (event key, version, availability as_of) -> document.
+        # Searches of this process, one at a time in the order they came. The engine's work is
+        # CPU held under the GIL: run together they only interleave, and a costly query took as
+        # many times its own time as searches shared the core (p99 ~3x p50 at 16 clients); in
+        # turn, each waits for those ahead of it only (docs/benchmarks.md, seventh run).
+        self._turns = FifoGate(1)
         self._decoded: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         # Expanded query words: word -> (monotonic expiry, query).
         self._word_queries: OrderedDict[str, tuple[float, tantivy.Query]] = OrderedDict()
@@ -289,10 +295,11 @@ class TantivyEngine:
 
     def search(self, query: SearchQuery) -> SearchPage:
         offset = self._offset(query.cursor)
-        searcher = self._index.searcher()
-        tantivy_query = self._query(query, searcher)
-        ranked = _ranked(searcher, tantivy_query, offset + query.limit + 1, by_score=bool(query.words))
-        page = self._decoded_documents(searcher, ranked[offset : offset + query.limit])
+        with self._turns:
+            searcher = self._index.searcher()
+            tantivy_query = self._query(query, searcher)
+            ranked = _ranked(searcher, tantivy_query, offset + query.limit + 1, by_score=bool(query.words))
+            page = self._decoded_documents(searcher, ranked[offset : offset + query.limit])
         more = len(ranked) > offset + query.limit
         now = query.now.timestamp()
         return SearchPage(

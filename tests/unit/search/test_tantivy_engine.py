@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,6 +122,38 @@ def test_a_reader_keeps_a_bounded_number_of_decoded_documents_letting_the_oldest
     assert len(engine._decoded) == 3
     kept = {document["event_id"] for document in engine._decoded.values()}
     assert kept == {"E0000002", "E0000003", "E0000004"}
+    engine.close()
+
+
+def test_a_process_s_searches_run_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = TantivyEngine(tmp_path)
+    index(engine, *(synthetic_doc(n) for n in range(50)))
+    inside = most = 0
+    lock = threading.Lock()
+    ranked = tantivy_engine._ranked
+
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.002)  # long enough for the other threads to arrive
+        try:
+            return ranked(*args, **kwargs)
+        finally:
+            with lock:
+                inside -= 1
+
+    monkeypatch.setattr(tantivy_engine, "_ranked", observed)
+
+    def searches() -> list[list[str]]:
+        return [ids(engine.search(SearchQuery(q="show", limit=5, now=NOW))) for _ in range(10)]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = [answer for batch in pool.map(lambda _: searches(), range(8)) for answer in batch]
+
+    assert len(answers) == 80 and all(answer == answers[0] for answer in answers) and answers[0]
+    assert most == 1
     engine.close()
 
 
