@@ -302,7 +302,12 @@ def document(event: Synthetic, updated_ms: int) -> dict[str, Any]:
         "name": event.name,
         "category": event.category,
         "performers": list(event.performers),
-        "venue": {"venue_id": event.venue_id, "name": event.venue_name, "city": event.city},
+        "venue": {
+            "venue_id": event.venue_id,
+            "name": event.venue_name,
+            "city": event.city,
+            "time_zone": None,
+        },
         "start_at": rfc3339(event.start),
         "min_price": {"amount": event.min_price, "currency": "USD"},
         "available_count": event.capacity,
