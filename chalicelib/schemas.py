@@ -66,7 +66,14 @@ def _time_zone_names() -> dict[str, str]:
     """Every IANA zone this runtime can load (the system's database and the `tzdata` package),
     by its case-folded name. Listed once per process, on the first venue that names a zone: it
     walks the database's directories (~10 ms), which nothing at import time should do."""
-    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+    return {name.casefold(): name for name in zoneinfo.available_timezones() if _a_place(name)}
+
+
+def _a_place(name: str) -> bool:
+    """A zone named for a place (Area/Location, Etc/GMT+5) or UTC. The database's old names
+    without an area ("EST", "MST", "CST6CDT", "Japan") are refused: "EST" is UTC-5 all year,
+    wrong for New York half of it, and an admin who types it means America/New_York."""
+    return "/" in name or name == "UTC"
 
 
 def _time_zone(value: str) -> str:
@@ -76,7 +83,7 @@ def _time_zone(value: str) -> str:
     key, so a path ("../etc/passwd", "/etc/localtime") must never reach it."""
     name = _time_zone_names().get(value.casefold())
     if name is None:
-        raise ValueError("must be an IANA time zone name, such as America/Chicago")
+        raise ValueError("must be an IANA time zone name (Area/Location), such as America/Chicago")
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):

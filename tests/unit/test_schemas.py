@@ -221,6 +221,7 @@ def test_a_venue_refuses_more_than_the_largest_stadium() -> None:
     [
         ("America/Chicago", "America/Chicago"),
         ("Europe/London", "Europe/London"),
+        ("Etc/GMT+5", "Etc/GMT+5"),
         ("UTC", "UTC"),
         ("  Asia/Kolkata ", "Asia/Kolkata"),  # trimmed, like every one-line text
         ("america/chicago", "America/Chicago"),  # IANA names are unique whatever the case
@@ -241,6 +242,9 @@ def test_a_venue_without_a_time_zone_or_with_null_has_none() -> None:
         "Mars/Olympus_Mons",
         "America/Chicag",
         "CST",  # an abbreviation names no one zone
+        "EST",  # listed by the database, but UTC-5 all year: New York is America/New_York
+        "est5edt",
+        "Japan",  # an old alias: Asia/Tokyo
         "+05:00",
         "",
         "   ",
