@@ -114,7 +114,7 @@ def get_seats(event_id: str) -> Response:
     request = _request()
     section = http.query_param(request, "section")
     cursor = http.query_param(request, "cursor")
-    return http.cacheable_json(request, events.seat_map(event_id, section, cursor), max_age=1)
+    return http.cacheable_json(request, events.seat_map(event_id, section, cursor), max_age=1, shared=True)
 
 
 # --- booking --------------------------------------------------------------------------------
