@@ -272,13 +272,7 @@ def event_view(event_id: str, event: Event | None = None) -> dict[str, Any]:
         {
             "description": event.description,
             "end_at": rfc3339(event.end_at),
-            "venue": {
-                "venue_id": event.venue.venue_id,
-                "name": event.venue.name,
-                "city": event.venue.city,
-                "address": event.venue.address,
-                "time_zone": event.venue.time_zone,
-            },
+            "venue": {**body["venue"], "address": event.venue.address},
             "sections": sections,
             "capacity": int(event.capacity),
             "onsale": onsale_view(event, available),

@@ -141,12 +141,12 @@ class TantivyEngine:
         self._pending: dict[str, tuple[dict[str, Any], tantivy.Document] | None] = {}
         # Availability records of events not indexed yet: joined to their document on upsert.
         self._waiting: dict[str, dict[str, Any]] = {}
-        # Decoded stored documents: (event key, version, availability as_of) -> document.
         # Searches of this process, one at a time in the order they came. The engine's work is
         # CPU held under the GIL: run together they only interleave, and a costly query took as
         # many times its own time as searches shared the core (p99 ~3x p50 at 16 clients); in
         # turn, each waits for those ahead of it only (docs/benchmarks.md, seventh run).
         self._turns = FifoGate(1)
+        # Decoded stored documents: (event key, version, availability as_of) -> document.
         self._decoded: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         # Expanded query words: word -> (monotonic expiry, query).
         self._word_queries: OrderedDict[str, tuple[float, tantivy.Query]] = OrderedDict()

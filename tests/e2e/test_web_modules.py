@@ -14,6 +14,7 @@ import http.server
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,15 @@ def web_origin() -> Iterator[str]:
 @pytest.fixture
 def blank(browser: Browser, web_origin: str) -> Iterator[Page]:
     """An empty page on the web app's origin (modules import from there; storage is fresh)."""
-    context = browser.new_context()
+    with module_page(browser, web_origin) as page:
+        yield page
+
+
+@contextmanager
+def module_page(browser: Browser, web_origin: str, **context_options: Any) -> Iterator[Page]:
+    """An empty page on the web app's origin in a fresh browser context (`context_options`: a
+    time zone, a locale); an error thrown in the page fails the test."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -52,9 +61,11 @@ def blank(browser: Browser, web_origin: str) -> Iterator[Page]:
         f"{web_origin}/blank",
         lambda route: route.fulfill(body="<!doctype html><title>modules</title>", content_type="text/html"),
     )
-    page.goto(f"{web_origin}/blank")
-    yield page
-    context.close()
+    try:
+        page.goto(f"{web_origin}/blank")
+        yield page
+    finally:
+        context.close()
     assert not errors, errors
 
 
@@ -303,20 +314,6 @@ NASHVILLE_SHOW = {
 }
 
 
-def zoned_page(browser: Browser, web_origin: str, timezone_id: str) -> tuple[Any, Page, list[str]]:
-    """A blank page on the web app's origin in a browser set to `timezone_id` (and en-US)."""
-    context = browser.new_context(timezone_id=timezone_id, locale="en-US")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.route(
-        f"{web_origin}/blank",
-        lambda route: route.fulfill(body="<!doctype html><title>modules</title>", content_type="text/html"),
-    )
-    page.goto(f"{web_origin}/blank")
-    return context, page, errors
-
-
 def spaced(text: str) -> str:
     """ICU puts a narrow no-break space before AM/PM; compare with plain spaces."""
     return text.replace("\u202f", " ").replace("\u00a0", " ")
@@ -333,8 +330,7 @@ def spaced(text: str) -> str:
 def test_an_event_time_reads_on_the_venues_clock_wherever_the_browser_is(
     browser: Browser, web_origin: str, viewer_zone: str, viewers_time: str
 ) -> None:
-    context, page, errors = zoned_page(browser, web_origin, viewer_zone)
-    try:
+    with module_page(browser, web_origin, timezone_id=viewer_zone, locale="en-US") as page:
         shown = page.evaluate(
             """async (show) => {
                 const f = await import("/js/format.js");
@@ -358,9 +354,6 @@ def test_an_event_time_reads_on_the_venues_clock_wherever_the_browser_is(
             }""",
             NASHVILLE_SHOW,
         )
-    finally:
-        context.close()
-    assert not errors, errors
 
     assert shown["zone"] == "America/Chicago"
     assert spaced(shown["dateTime"]) == "Sat, Dec 12, 2026, 7:30 PM CST"
