@@ -103,6 +103,20 @@ class ProblemRequestHandler(ChaliceRequestHandler):
             return self._generic_handle
         raise AttributeError(name)
 
+    def _send_http_response_with_body(self, code: int, headers: Any, body: str | bytes) -> None:
+        """As chalice's, in one write: headers and body as two sends cost a second trip through
+        the loopback stack and a second wake-up of the client (~10 % of a search's time)."""
+        payload = body if isinstance(body, bytes) else body.encode()
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+        for name, value in headers.items():
+            for one in value if isinstance(value, list) else [value]:
+                self.send_header(name, one)
+        buffered = self.__dict__.setdefault("_headers_buffer", [])  # (none for HTTP/0.9)
+        buffered += [b"\r\n", payload]  # the blank line `end_headers` adds, and the body
+        self.flush_headers()
+
     def _send_http_response_no_body(self, code: int, headers: Any) -> None:
         if code != HTTPStatus.NO_CONTENT:
             super()._send_http_response_no_body(code, headers)
