@@ -495,6 +495,10 @@ def _ranked(
             hits = settled
             break
         # else: a tie reaches past the page; with the whole window it is ordered by date within it
+    if by_score and len(hits) > needed:
+        # Hits come best first: one scoring below the `needed`th cannot reach the page.
+        last = hits[needed - 1][0]
+        hits = [hit for hit in hits if hit[0] >= last]
     addresses = [address for _, address in hits]
     starts = searcher.fast_field_values("start_ts", addresses)
     rows = sorted(
