@@ -127,6 +127,7 @@ class Api:
         queue_required: bool = False,
         opens_in: timedelta = timedelta(hours=-1),
         starts_in: timedelta = timedelta(days=30),
+        starts_at: datetime | None = None,
         name: str = "Test Concert",
         description: str = "A test event",
         category: str = "concerts",
@@ -134,14 +135,15 @@ class Api:
         admit_per_minute: int = 600,
     ) -> str:
         now = datetime.now(UTC)
+        start = starts_at or now + starts_in  # `starts_at`: an exact moment instead of one from now
         body = {
             "venue_id": venue_id,
             "name": name,
             "description": description,
             "category": category,
             "performers": performers or ["The Testers"],
-            "start_at": rfc3339(now + starts_in),
-            "end_at": rfc3339(now + starts_in + timedelta(hours=3)),
+            "start_at": rfc3339(start),
+            "end_at": rfc3339(start + timedelta(hours=3)),
             "onsale": {
                 "opens_at": rfc3339(now + opens_in),
                 "hold_seconds": hold_seconds,

@@ -1,7 +1,8 @@
 """The web app's logic modules in a real browser, without the stack: the reconnecting WebSocket
 (backoff, fallback states, no reconnect after leaving), the waiting room's words, progress and
-announcement pacing, the per-tab admission and queue-place storage, and event times on the
-venue's clock whatever the browser's zone.
+announcement pacing, the per-tab admission and queue-place storage, event times on the
+venue's clock whatever the browser's zone, and the search's days on that clock (the whole app, its
+API faked in the page).
 
 The modules are imported as the app imports them (ES modules served from `web/`); WebSockets and
 timers are replaced by in-page fakes so that nothing here waits on a clock.
@@ -17,9 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.browser import CHROMIUM, CHROMIUM_MISSING
 
@@ -368,3 +370,228 @@ def test_an_event_time_reads_on_the_venues_clock_wherever_the_browser_is(
     assert shown["unzonedZone"] is None
     assert spaced(shown["viewers"]) == viewers_time
     assert spaced(shown["unknownZone"]) == viewers_time
+
+
+# --- the search's days: the venue's local day, widened for the API's UTC days -------------------
+
+
+@pytest.mark.parametrize(
+    ("viewer_zone", "viewers_day"),
+    [
+        ("America/Los_Angeles", "2027-01-31"),  # 01:30Z Feb 1 is 5:30 PM Jan 31 there
+        ("Asia/Tokyo", "2027-02-01"),  # and 10:30 AM Feb 1 there
+    ],
+)
+def test_an_events_local_day_is_the_day_its_venues_clock_shows(
+    browser: Browser, web_origin: str, viewer_zone: str, viewers_day: str
+) -> None:
+    with module_page(browser, web_origin, timezone_id=viewer_zone, locale="en-US") as page:
+        days = page.evaluate(
+            """async () => {
+                const f = await import("/js/format.js");
+                const chicagoEvening = "2027-02-01T01:30:00Z"; // 7:30 PM Jan 31 in Chicago
+                const tokyoMorning = "2027-01-31T23:00:00Z"; // 8:00 AM Feb 1 in Tokyo
+                const card = f.dateParts(chicagoEvening, "America/Chicago");
+                return {
+                    chicago: f.localDay(chicagoEvening, "America/Chicago"),
+                    chicagoSummer: f.localDay("2027-07-01T00:30:00Z", "America/Chicago"), // 7:30 PM CDT
+                    chicagoBadge: `${card.month} ${card.day}`,
+                    tokyo: f.localDay(tokyoMorning, "Asia/Tokyo"),
+                    utc: f.localDay(chicagoEvening, "UTC"),
+                    viewers: f.localDay(chicagoEvening, f.venueZone({ venue: { time_zone: null } })),
+                    unknownZone: f.localDay(chicagoEvening, "Mars/Olympus_Mons"),
+                    unparsable: f.localDay("not a time", "America/Chicago"),
+                };
+            }"""
+        )
+    assert days == {
+        "chicago": "2027-01-31",  # west of UTC: the evening show is the next UTC day
+        "chicagoSummer": "2027-06-30",
+        "chicagoBadge": "Jan 31",  # the same day the card's badge shows
+        "tokyo": "2027-02-01",  # east of UTC: the morning show is the previous UTC day
+        "utc": "2027-02-01",
+        # a venue without a zone, or one this browser does not know: the viewer's day, as the card
+        "viewers": viewers_day,
+        "unknownZone": viewers_day,
+        "unparsable": "",
+    }
+
+
+@pytest.mark.parametrize("locale", ["ar-EG", "th-TH", "fa-IR"])
+def test_a_local_day_is_written_as_a_date_input_writes_it_in_any_locale(
+    browser: Browser, web_origin: str, locale: str
+) -> None:
+    # Arabic-Indic digits, the Buddhist and the Persian calendars: a day key is still 2027-01-31.
+    with module_page(browser, web_origin, timezone_id="UTC", locale=locale) as page:
+        day = page.evaluate(
+            """async () => {
+                const { localDay } = await import("/js/format.js");
+                return localDay("2027-02-01T01:30:00Z", "America/Chicago");
+            }"""
+        )
+    assert day == "2027-01-31"
+
+
+@pytest.mark.parametrize("viewer_zone", ["America/Chicago", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_days_are_moved_on_the_calendar_without_a_clock(
+    browser: Browser, web_origin: str, viewer_zone: str
+) -> None:
+    with module_page(browser, web_origin, timezone_id=viewer_zone) as page:
+        moved = page.evaluate(
+            """async () => {
+                const { addDays } = await import("/js/format.js");
+                return [
+                    ["2027-01-31", -1], ["2027-01-31", 1], ["2027-03-01", -1], ["2028-03-01", -1],
+                    ["2026-12-31", 1], ["2027-01-01", -1], ["2027-03-14", 1], ["2027-11-07", -1],
+                    ["0099-01-01", 1], ["0001-01-01", -1], ["9999-12-31", 1], ["", 1], ["soon", 1],
+                ].map(([day, n]) => addDays(day, n));
+            }"""
+        )
+    assert moved == [
+        "2027-01-30",
+        "2027-02-01",
+        "2027-02-28",
+        "2028-02-29",  # a leap year
+        "2027-01-01",
+        "2026-12-31",
+        "2027-03-15",  # daylight saving starts in the US that night: no hour is lost here
+        "2027-11-06",
+        "0099-01-02",  # not 1999 (two-digit years are not 19xx here)
+        "0001-01-01",  # no YYYY-MM-DD names the day before: unchanged
+        "9999-12-31",
+        "",
+        "soon",
+    ]
+
+
+def summary_at(name: str, start_at: str, zone: str | None = "America/Chicago") -> dict[str, Any]:
+    return {
+        "event_id": f"E-{name.replace(' ', '-')}",
+        "name": name,
+        "category": "concerts",
+        "performers": [],
+        "venue": {"venue_id": "V-1", "name": "Lakefront Hall", "city": "Chicago", "time_zone": zone},
+        "start_at": start_at,
+        "min_price": {"amount": 5000, "currency": "USD"},
+        "available_count": 100,
+    }
+
+
+def chicago_pages() -> dict[str | None, tuple[list[dict[str, Any]], str | None]]:
+    """A city's search answer, page by cursor: (events, next_cursor). On Jan 31 by the venue's
+    clock: two events on the second page (one at a venue without a zone: a browser in Los Angeles
+    reads 06:00Z as 10 PM on Jan 31) and one on the last, eight pages in."""
+    jan30 = "2027-01-30T16:00:00Z"  # 10 AM Jan 30 in Chicago
+    feb1 = "2027-02-01T18:00:00Z"  # noon Feb 1 in Chicago
+    pages: dict[str | None, tuple[list[dict[str, Any]], str | None]] = {
+        None: ([summary_at(f"Early {i}", jan30) for i in range(12)], "c1"),
+        "c1": (
+            [
+                summary_at("Kept Chicago", "2027-02-01T01:30:00Z"),  # 7:30 PM Jan 31
+                summary_at("Kept unzoned", "2027-02-01T06:00:00Z", zone=None),
+                summary_at("Chicago midnight", "2027-02-01T06:00:00Z"),  # 12:00 AM Feb 1
+                *(summary_at(f"Late {i}", feb1) for i in range(9)),
+            ],
+            "c2",
+        ),
+    }
+    for n in range(2, 7):
+        pages[f"c{n}"] = ([summary_at(f"Later {n}-{i}", feb1) for i in range(12)], f"c{n + 1}")
+    pages["c7"] = ([summary_at("Last one", "2027-02-01T02:00:00Z")], None)  # 8 PM Jan 31
+    return pages
+
+
+CORS = {"Access-Control-Allow-Origin": "*"}  # the fake API answers another origin
+
+
+@contextmanager
+def search_app(browser: Browser, web_origin: str) -> Iterator[tuple[Page, list[dict[str, str]]]]:
+    """The whole web app in a browser in Los Angeles, its API faked with `chicago_pages`; yields
+    the page and the query of every search the app made."""
+    pages = chicago_pages()
+    searches: list[dict[str, str]] = []
+
+    def answer(route: Any) -> None:
+        url = urlsplit(route.request.url)
+        if url.path != "/events/search":
+            route.fulfill(status=404, json={"status": 404, "code": "not_found"}, headers=CORS)
+            return
+        query = dict(parse_qsl(url.query))
+        searches.append(query)
+        events, next_cursor = pages[query.get("cursor")]
+        route.fulfill(json={"events": events, "next_cursor": next_cursor}, headers=CORS)
+
+    with module_page(browser, web_origin, timezone_id="America/Los_Angeles", locale="en-US") as page:
+        page.route("http://127.0.0.1:8000/**", answer)  # config.js's API
+        yield page, searches
+
+
+def titles(page: Page) -> list[str]:
+    return page.locator(".event-card-title").all_text_contents()
+
+
+def test_a_days_search_keeps_the_venues_days_and_pages_on_through_the_widened_query(
+    browser: Browser, web_origin: str
+) -> None:
+    with search_app(browser, web_origin) as (page, searches):
+        page.goto(f"{web_origin}/#/?city=Chicago&start_date=2027-01-31&end_date=2027-01-31")
+        summary = page.locator(".results-summary")
+        announcer = page.locator("#announcer")
+        more = page.get_by_role("button", name="Load more events")
+
+        # The first page keeps nothing: the next is read at once, and its Jan 31 events shown
+        expect(summary).to_have_text("Showing 2 events")
+        assert titles(page) == ["Kept Chicago", "Kept unzoned"]
+        expect(announcer).to_have_text("2 events found, more available.")
+        expect(more).to_be_visible()
+        # The API was asked for a day more on each side; the address and form keep the customer's
+        assert [(s["start_date"], s["end_date"], s["city"]) for s in searches] == [
+            ("2027-01-30", "2027-02-01", "Chicago")
+        ] * 2
+        assert [s.get("cursor") for s in searches] == [None, "c1"]
+        assert "start_date=2027-01-31&end_date=2027-01-31" in page.url
+        expect(page.locator("#filter-start")).to_have_value("2027-01-31")
+        expect(page.locator("#filter-end")).to_have_value("2027-01-31")
+
+        # "Load more" reads on from the widened query's cursor, at most 5 pages for one click
+        more.click()
+        expect(announcer).to_have_text("No more events found yet, more available.")
+        assert [s.get("cursor") for s in searches[2:]] == ["c2", "c3", "c4", "c5", "c6"]
+        expect(summary).to_have_text("Showing 2 events")
+        expect(more).to_be_focused()
+
+        more.click()
+        expect(announcer).to_have_text("1 more event loaded.")
+        assert titles(page) == ["Kept Chicago", "Kept unzoned", "Last one"]
+        expect(summary).to_have_text("Showing 3 events")
+        expect(more).to_be_hidden()
+        expect(page.get_by_role("link", name="Last one")).to_be_focused()
+        assert all((s["start_date"], s["end_date"]) == ("2027-01-30", "2027-02-01") for s in searches)
+
+
+def test_a_days_search_that_keeps_nothing_stops_after_five_pages_and_says_so(
+    browser: Browser, web_origin: str
+) -> None:
+    with search_app(browser, web_origin) as (page, searches):
+        page.goto(f"{web_origin}/#/?city=Chicago&start_date=2027-02-05")
+        announcer = page.locator("#announcer")
+        expect(announcer).to_have_text("No events match so far, more available.")
+        expect(page.locator(".empty-results")).to_contain_text("No events match so far")
+        expect(page.locator(".results-summary")).to_have_text("")
+        assert [s.get("cursor") for s in searches] == [None, "c1", "c2", "c3", "c4"]
+        assert searches[0]["start_date"] == "2027-02-04" and "end_date" not in searches[0]
+
+        page.get_by_role("button", name="Load more events").click()
+        expect(announcer).to_have_text("No more events found.")
+        expect(page.locator(".empty-results")).to_contain_text("No events match")
+        expect(page.locator(".empty-results")).not_to_contain_text("so far")
+        expect(page.get_by_role("button", name="Load more events")).to_be_hidden()
+        assert [s.get("cursor") for s in searches[5:]] == ["c5", "c6", "c7"]
+
+
+def test_a_search_without_days_reads_one_page_as_before(browser: Browser, web_origin: str) -> None:
+    with search_app(browser, web_origin) as (page, searches):
+        page.goto(f"{web_origin}/#/?city=Chicago")
+        expect(page.locator(".results-summary")).to_have_text("Showing 12 events")
+        expect(page.locator("#announcer")).to_have_text("12 events found, more available.")
+        assert searches == [{"city": "Chicago", "limit": "12"}]

@@ -45,6 +45,8 @@ const DATE_OPTIONS = {
   day: { day: "numeric" },
   weekday: { weekday: "short" },
   shortDate: { year: "numeric", month: "short", day: "numeric" },
+  // Machine-readable (see `localDay`): Western digits and the Gregorian calendar in every locale.
+  isoDay: { year: "numeric", month: "2-digit", day: "2-digit", calendar: "gregory", numberingSystem: "latn" },
 };
 const dateFormats = new Map();
 
@@ -106,6 +108,30 @@ export function dateParts(iso, timeZone) {
     day: dateFormat("day", timeZone).formatToParts(date).find((part) => part.type === "day")?.value ?? "",
     weekday: dateFormat("weekday", timeZone).format(date),
   };
+}
+
+/** The calendar day ("2027-01-31", as a date input's value) of `iso` in `timeZone`: the day an
+ * event's card shows (pass `venueZone(event)`; without one, or for a zone this browser does not
+ * know, the viewer's). "" for a time that does not parse. */
+export function localDay(iso, timeZone) {
+  const date = parse(iso);
+  if (!date) return "";
+  const parts = Object.fromEntries(dateFormat("isoDay", timeZone).formatToParts(date).map((p) => [p.type, p.value]));
+  return `${parts.year.padStart(4, "0")}-${parts.month}-${parts.day}`;
+}
+
+/** `day` ("YYYY-MM-DD") moved by `days` calendar days, with no clock or zone involved
+ * ("2027-03-01" - 1 → "2027-02-28"). A day that is not YYYY-MM-DD, or a result outside the
+ * years 0001-9999 that YYYY-MM-DD can name, comes back unchanged. */
+export function addDays(day, days) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(typeof day === "string" ? day : "");
+  if (!match) return day;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days);
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(year) || year < 1 || year > 9999) return day;
+  const pad = (n, width = 2) => String(n).padStart(width, "0");
+  return `${pad(year, 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
 }
 
 const countFormat = new Intl.NumberFormat();

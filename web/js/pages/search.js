@@ -1,12 +1,32 @@
 // Search: results as you type (debounced), filters, and "load more" through next_cursor.
+//
+// From and To are days on the venue's clock, the day each card shows (decision 26), but the API
+// filters whole UTC days of start_at (decision 22): a Chicago show at 7:30 PM on Jan 31 starts on
+// Feb 1 in UTC. So the API is asked for a day more on each side (no zone is more than 14 hours
+// from UTC, so that covers every venue's day), and only the events whose card date lies within
+// From..To are kept. The address and the form keep the customer's own days.
 
 import { api } from "../api.js";
 import { announce, append, h, icon, notice } from "../dom.js";
-import { CATEGORIES, categoryLabel, count, dateParts, dateTime, money, plural, venueZone } from "../format.js";
+import {
+  CATEGORIES,
+  addDays,
+  categoryLabel,
+  count,
+  dateParts,
+  dateTime,
+  localDay,
+  money,
+  plural,
+  venueZone,
+} from "../format.js";
 import { replaceQuery, takeFlash } from "../router.js";
 
 const DEBOUNCE_MS = 250;
 const PAGE_SIZE = 12;
+// Pages one search or "Load more" may read when the days filter keeps nothing of them, before
+// saying so (and still offering more when the API has it).
+const MAX_PAGES = 5;
 const FIELDS = ["q", "city", "category", "start_date", "end_date"];
 
 export function searchPage(ctx) {
@@ -119,16 +139,24 @@ export function searchPage(ctx) {
     list.setAttribute("aria-busy", "true");
     more.disabled = true;
     try {
-      const page = await api("GET", "/events/search", {
-        query: { ...query, limit: PAGE_SIZE, cursor: append ? cursor : undefined },
-        signal,
-      });
-      if (!ctx.isCurrent() || signal.aborted) return;
+      // The cursor belongs to the widened query, which the same form always gives again.
+      const wider = widened(query);
+      let next = append ? cursor : undefined;
+      let events = [];
+      for (let pages = 0; !events.length && pages < MAX_PAGES && next !== null; pages += 1) {
+        const page = await api("GET", "/events/search", {
+          query: { ...wider, limit: PAGE_SIZE, cursor: next },
+          signal,
+        });
+        if (!ctx.isCurrent() || signal.aborted) return;
+        const found = Array.isArray(page?.events) ? page.events : [];
+        events = found.filter((event) => onChosenDays(event, query));
+        next = page?.next_cursor || null;
+      }
       alertBox.replaceChildren();
-      const events = Array.isArray(page?.events) ? page.events : [];
-      cursor = page?.next_cursor || null;
-      if (!append) {
-        list.replaceChildren();
+      cursor = next || null;
+      if (!append || !shown) {
+        list.replaceChildren(); // (appending to none shown: out goes the "No events match so far")
         shown = 0;
       }
       list.append(...events.map(eventCard));
@@ -136,24 +164,38 @@ export function searchPage(ctx) {
       const filtered = Object.entries(query).some(([name, value]) => name !== "q" && value);
       heading.textContent = query.q ? `Results for “${query.q}”` : filtered ? "Matching events" : "Upcoming events";
       if (!shown) {
+        // With a cursor left, every page read fell outside the chosen days (MAX_PAGES): say only
+        // that much, and leave "Load more" to look further.
         list.replaceChildren(
           h(
             "li",
             { class: "empty-results" },
-            h("p", { class: "empty-title" }, "No events match"),
-            h("p", { class: "muted" }, "Try another spelling, a shorter search or fewer filters."),
+            h("p", { class: "empty-title" }, cursor ? "No events match so far" : "No events match"),
+            h(
+              "p",
+              { class: "muted" },
+              cursor ? "Load more events to look further." : "Try another spelling, a shorter search or fewer filters.",
+            ),
           ),
         );
       }
       summary.textContent = shown ? `Showing ${plural(shown, "event")}` : "";
       more.hidden = !cursor;
-      if (append) {
+      if (append && events.length) {
         announce(`${plural(events.length, "more event")} loaded.`);
         // Keep keyboard users where they were: on the first newly loaded card.
         const firstNew = list.children[shown - events.length]?.querySelector("a");
         firstNew?.focus();
+      } else if (append) {
+        // Nothing on the chosen days in the pages read: focus stays on "Load more" while there
+        // is more (a disabled button takes no focus), else moves to the last card.
+        announce(cursor ? "No more events found yet, more available." : "No more events found.");
+        more.disabled = false;
+        (cursor ? more : list.lastElementChild?.querySelector("a"))?.focus();
+      } else if (shown) {
+        announce(`${plural(shown, "event")} found${cursor ? ", more available" : ""}.`);
       } else {
-        announce(shown ? `${plural(shown, "event")} found${cursor ? ", more available" : ""}.` : "No events match.");
+        announce(cursor ? "No events match so far, more available." : "No events match.");
       }
     } catch (error) {
       if (error?.name === "AbortError" || !ctx.isCurrent()) return;
@@ -209,6 +251,23 @@ export function searchPage(ctx) {
     controller?.abort();
   });
   return run();
+}
+
+/** The API's query for the form's: a day more on each side of From and To (see the top). */
+function widened(query) {
+  return {
+    ...query,
+    start_date: query.start_date ? addDays(query.start_date, -1) : "",
+    end_date: query.end_date ? addDays(query.end_date, 1) : "",
+  };
+}
+
+/** Whether `event` is on From..To (inclusive) by the day its card shows: the venue's clock, or the
+ * viewer's when the venue names no zone (`venueZone`, as `eventCard`). */
+function onChosenDays(event, { start_date: from, end_date: to }) {
+  if (!from && !to) return true;
+  const day = localDay(event?.start_at, venueZone(event));
+  return Boolean(day) && (!from || day >= from) && (!to || day <= to);
 }
 
 function availability(event) {
