@@ -86,14 +86,15 @@ def _subscriptions_of(user_id: str, db: Any) -> list[VenueSubscription]:
 
 
 def list_subscriptions(user_id: str, *, db: Any = None) -> list[dict[str, Any]]:
-    """The venues a customer follows, oldest first, with each venue's name and city."""
+    """The venues a customer follows, oldest first, with each venue's name, city and time zone
+    (an IANA name, or None)."""
     db = db or aws.dynamodb()
     listed = []
     for subscription in _subscriptions_of(user_id, db):
         venue: dict[str, Any] = {"venue_id": subscription.venue_id}
         try:
             found = get_venue(subscription.venue_id, db=db)
-            venue.update(name=found.name, city=found.city)
+            venue.update(name=found.name, city=found.city, time_zone=found.time_zone)
         except VenueNotFoundError:  # removed since: the subscription still says which it was
             pass
         listed.append(

@@ -36,6 +36,7 @@ def db(settings: Settings) -> MailDynamoDB:
         name="Test Hall",
         city="Testville",
         address="1 Test St",
+        time_zone="America/Chicago",
         sections=[],
         capacity=10,
         created_at=NOW,
@@ -104,7 +105,12 @@ def test_following_is_idempotent_and_listed(db: MailDynamoDB) -> None:
     assert first == again
     (listed,) = subscriptions.list_subscriptions(USER, db=db)
     assert listed["subscription_id"] == first["subscription_id"]
-    assert listed["venue"] == {"venue_id": VENUE, "name": "Test Hall", "city": "Testville"}
+    assert listed["venue"] == {
+        "venue_id": VENUE,
+        "name": "Test Hall",
+        "city": "Testville",
+        "time_zone": "America/Chicago",
+    }
     assert list(subscriptions.subscribers(VENUE, db=db)) == [USER]
 
 
