@@ -114,7 +114,9 @@ class ProblemRequestHandler(ChaliceRequestHandler):
             for one in value if isinstance(value, list) else [value]:
                 self.send_header(name, one)
         buffered = self.__dict__.setdefault("_headers_buffer", [])  # (none for HTTP/0.9)
-        buffered += [b"\r\n", payload]  # the blank line `end_headers` adds, and the body
+        buffered.append(b"\r\n")  # the blank line `end_headers` adds
+        if self.command != "HEAD":  # (an answer to HEAD has the length of a body but none)
+            buffered.append(payload)
         self.flush_headers()
 
     def _send_http_response_no_body(self, code: int, headers: Any) -> None:

@@ -105,3 +105,21 @@ def test_a_malformed_chunked_body_is_400(api: Api) -> None:
 
     assert status == 400 and body["code"] == "invalid_request"
     assert headers["connection"] == "close"
+
+
+def test_an_answer_to_head_carries_no_body_so_the_next_answer_is_read_right(api: Api) -> None:
+    address = urlsplit(api.base)
+    pipelined = (
+        b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(pipelined)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+
+    head, _, rest = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 405") and b"Allow: GET" in head  # HEAD is not a route here
+    assert rest.startswith(b"HTTP/1.1 200")  # not the 405's problem document
+    assert rest.endswith(b'{"status":"ok"}')

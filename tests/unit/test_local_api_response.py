@@ -66,3 +66,15 @@ def test_a_connection_close_header_still_closes_the_connection() -> None:
     assert len(writer.writes) == 1
     assert parsed(writer.writes[0]).getheader("Content-Type") == "application/problem+json"
     assert one.close_connection
+
+
+def test_an_answer_to_head_has_the_length_of_its_body_but_none() -> None:
+    one, writer = handler()
+    one.command = "HEAD"
+
+    one._send_http_response_with_body(405, {"Content-Type": "application/problem+json"}, b'{"code":"x"}')
+
+    (sent,) = writer.writes
+    head, _, rest = sent.partition(b"\r\n\r\n")
+    assert rest == b""  # a body would be read as the start of the next answer on this connection
+    assert b"Content-Length: 12" in head
