@@ -659,6 +659,7 @@ _MAX_PER_ORDER: dict[str, tuple[int, int]] = {
 }
 _HOLD_SECONDS = (300, 420, 480, 600)
 _SHOW_LENGTH = timedelta(hours=3)
+_STADIUM_CURTAIN = (19, 30)  # the stadium concert's local start
 # Start days after today (UTC): with curtain times 13:00-21:30 local and the venues' offsets
 # (-8..+1 hours), every start lands more than 2 and less than 120 days after `now`.
 _FIRST_SHOW_DAY = 3
@@ -719,14 +720,17 @@ def _dodger_concert(now: datetime) -> JsonObject:
         queue_required=False,
         admit_per_minute=600,
     )
-    return _event(_DODGER_CONCERT, DODGER_STADIUM_KEY, now + timedelta(days=30), onsale)
+    zone = ZoneInfo(next(v["time_zone"] for v in demo_venues() if v["key"] == DODGER_STADIUM_KEY))
+    in_a_month = now.astimezone(zone) + timedelta(days=30)  # the stadium's date a month from now
+    start_at = _local(in_a_month, _STADIUM_CURTAIN[0], _STADIUM_CURTAIN[1], zone)
+    return _event(_DODGER_CONCERT, DODGER_STADIUM_KEY, start_at, onsale)
 
 
 def demo_events(now: datetime) -> list[JsonObject]:
     """Every demo event as a `POST /admin/events` body, `venue_key` for `venue_id`.
 
-    The stadium concert is on sale from an hour before `now` and starts 30 days after
-    it; the other events start 2 to 120 days after `now`, most of them already on sale,
+    The stadium concert is on sale from an hour before `now` and starts at 7:30 PM in Los
+    Angeles, 30 days after it; the other events start 2 to 120 days after `now`, most of them already on sale,
     a few not yet. The same `now` always gives the same list.
     """
     rng = random.Random(_SEED)

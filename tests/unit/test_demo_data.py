@@ -215,8 +215,12 @@ def test_exactly_one_stadium_concert_on_sale_now(now: datetime) -> None:
     assert len(stadium_events) == 1
     concert = stadium_events[0]
     assert concert["category"] == "concerts"
-    assert parse_time(concert["start_at"]) == second + timedelta(days=30)
-    assert parse_time(concert["end_at"]) == second + timedelta(days=30, hours=3)
+    # a month from now, at 7:30 PM on the stadium's clock (a concert's hour, not the seeding's)
+    start_at = parse_time(concert["start_at"])
+    local = start_at.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert (local.hour, local.minute, local.second) == (19, 30, 0)
+    assert local.date() == (aware_now.astimezone(local.tzinfo) + timedelta(days=30)).date()
+    assert parse_time(concert["end_at"]) == start_at + timedelta(hours=3)
     assert concert["onsale"] == {
         "opens_at": (second - timedelta(hours=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "hold_seconds": 600,
