@@ -148,16 +148,10 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         self._send_problem(problem, close=True)
 
     def _send_problem(self, problem: OnsaleError, *, close: bool = False) -> None:
-        body = json.dumps(problem.to_problem()).encode()
-        self.send_response(problem.status)
-        self.send_header("Content-Type", PROBLEM_CONTENT_TYPE)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Content-Length", str(len(body)))
+        headers = {"Content-Type": PROBLEM_CONTENT_TYPE, "Access-Control-Allow-Origin": "*"}
         if close:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+            headers["Connection"] = "close"
+        self._send_http_response_with_body(problem.status, headers, json.dumps(problem.to_problem()))
 
 
 class ApiServer(ThreadedHTTPServer):
