@@ -33,20 +33,6 @@ def call_counts() -> Counter[str]:
     return counter if counter is not None else Counter()
 
 
-def counted_here(work: Callable[[], T]) -> Callable[[], T]:
-    """`work`, to run on another thread, with its AWS calls tallied as this thread's."""
-    counter: Counter[str] | None = getattr(_calls, "counter", None)
-
-    def run() -> T:
-        _calls.counter = counter
-        try:
-            return work()
-        finally:
-            _calls.counter = None
-
-    return run
-
-
 def _count_call(model: Any, **_: Any) -> None:
     counter: Counter[str] | None = getattr(_calls, "counter", None)
     if counter is not None:

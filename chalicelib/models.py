@@ -157,7 +157,8 @@ class Seat(Model):
 
 
 class SectionAvailability(Model):
-    """Per-section seat states for views, written only by the seats stream consumer."""
+    """Per-section seat states for views, written only by the seats stream consumer; and, under
+    `section = availability.EVENT_COPY`, a copy of the event's item, written with the event."""
 
     class Meta:
         table_name = "availability"

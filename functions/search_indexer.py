@@ -3,10 +3,10 @@
 Events table records: INSERT/MODIFY index the new image, REMOVE deletes. Availability table
 records (a section summary changed: seats sold, held or released) re-read the event's section
 summaries, strongly consistent, once per event per batch, and hand the engine the event's
-availability record. One `refresh()` per batch writes it all. Stream records can arrive twice or
-late; the engines keep the newest version of each event (`updated_at`) and of each availability
-record (`as_of`, when it was read), and an availability record is always read fresh, so replays
-change nothing.
+availability record; a record of the event's own copy in that table is skipped. One `refresh()`
+per batch writes it all. Stream records can arrive twice or late; the engines keep the newest
+version of each event (`updated_at`) and of each availability record (`as_of`, when it was
+read), and an availability record is always read fresh, so replays change nothing.
 
 Failures are reported the stream way: `batchItemFailures` names the first record not processed,
 and the event source mapping (or the local poller) retries from there. A record whose image is
@@ -80,7 +80,11 @@ def _apply(record: dict[str, Any], engine: SearchEngine, sections: ReadSections,
     change = record.get("dynamodb") or {}
     keys = change.get("Keys") or {}
     if "section" in keys:  # the availability table: any change means "read it again"
+        from chalicelib.catalog.availability import EVENT_COPY
+
         event_id = (keys.get("event_id") or {}).get("S")
+        if (keys.get("section") or {}).get("S") == EVENT_COPY:
+            return  # the event's copy (decision 28): the events table's own record carries the change
         if not event_id:
             logger.error("availability record %s without an event_id key: skipped", _sequence_number(record))
         elif event_id not in refreshed:

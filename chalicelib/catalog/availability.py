@@ -5,6 +5,10 @@ hold expiry. Bookings never write it: the stream consumer does, once per section
 writing each seat's *final* state in the batch, so duplicate records change nothing. Readers
 count a hold as held only while its expiry is in the future, so expiry needs no write at all.
 The seat map of a 56,000-seat stadium is the layout plus these few dozen items.
+
+The same partition also holds a copy of the event itself (sort key `EVENT_COPY`), written in the
+same transaction as every change to a ready event, so one Query reads all a cold event view needs
+(decision 28). Section readers start after it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.models import SectionAvailability, table_name
+
+# The sort key of the event's copy: it sorts before every section slug (upper-case letters and
+# digits), so the copy comes first in its partition and `section > EVENT_COPY` skips it.
+EVENT_COPY = "#event"
 
 
 @dataclass
@@ -46,10 +54,16 @@ def read_sections(event_id: str, *, db: Any = None, consistent: bool = False) ->
     items = aws.all_items(
         db.query,
         TableName=table_name(SectionAvailability),
-        KeyConditionExpression="event_id = :e",
-        ExpressionAttributeValues={":e": {"S": event_id}},
+        KeyConditionExpression="event_id = :e AND #section > :copy",
+        ExpressionAttributeNames={"#section": "section"},
+        ExpressionAttributeValues={":e": {"S": event_id}, ":copy": {"S": EVENT_COPY}},
         ConsistentRead=consistent,
     )
+    return sections_of(items)
+
+
+def sections_of(items: Iterable[Mapping[str, Any]]) -> dict[str, SectionState]:
+    """Section slug -> state, of section summary items (DynamoDB JSON)."""
     return {item["section"]["S"]: section_state(item) for item in items}
 
 

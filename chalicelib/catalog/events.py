@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
 from ulid import ULID
 
 from chalicelib import aws
-from chalicelib.cache import LazyPool, TTLCache
-from chalicelib.catalog.availability import SectionState, read_sections
+from chalicelib.cache import TTLCache
+from chalicelib.catalog.availability import EVENT_COPY, SectionState, read_sections, sections_of
 from chalicelib.catalog.venues import get_venue
-from chalicelib.errors import EventNotFoundError, InvalidRequestError
+from chalicelib.errors import EventNotFoundError, InvalidRequestError, ServiceUnavailableError
 from chalicelib.models import (
     Event,
     EventSection,
     Money,
     OnsaleSettings,
     RowLayout,
+    SectionAvailability,
     VenueRef,
     table_name,
 )
@@ -34,6 +35,10 @@ _seat_maps: TTLCache[dict[str, Any]] = TTLCache(ttl_seconds=1.0, max_entries=256
 # Views (not bookings) accept an entry this long past its expiry while it reloads in the
 # background, so a popular event's readers never queue behind its refresh.
 VIEW_STALE_SECONDS = 1.0
+# What an admin may change (`inventory_status` is provisioning's).
+EDITABLE = ["name", "description", "category", "performers", "start_at", "end_at", "onsale"]
+# Tries of an optimistic write of an event before answering 503 (each after a fresh read).
+WRITE_ATTEMPTS = 5
 
 
 def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Event:
@@ -80,10 +85,17 @@ def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Ev
         created_at=now,
         updated_at=now,
     )
-    db.put_item(
-        TableName=table_name(Event),
-        Item=event.serialize(),
-        ConditionExpression="attribute_not_exists(event_id)",
+    db.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": table_name(Event),
+                    "Item": event.serialize(),
+                    "ConditionExpression": "attribute_not_exists(event_id)",
+                }
+            },
+            {"Put": event_copy(event)},
+        ]
     )
     (sqs or aws.sqs()).send_message(
         QueueUrl=get_settings().inventory_queue_url,
@@ -93,8 +105,43 @@ def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Ev
 
 
 def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
+    """Apply an admin's change to the event as stored now.
+
+    The change is written only over the version it was made from (`updated_at` and
+    `inventory_status` unchanged since the read), in one transaction with the event's copy, so a
+    concurrent change is never lost and the copy never differs from the event: after a
+    conflict, the event is read again and the change made again."""
     db = db or aws.dynamodb()
-    event = load_event(event_id, db=db, consistent=True)
+    for _ in range(WRITE_ATTEMPTS):
+        event = load_event(event_id, db=db, consistent=True)
+        seen = {
+            ":seen_updated_at": {"S": Event.updated_at.serialize(event.updated_at)},
+            ":seen_status": {"S": event.inventory_status},
+        }
+        _apply_patch(event, patch)
+        event.updated_at = datetime.now(UTC)
+        serialized = event.serialize()
+        editable = [*EDITABLE, "updated_at"]
+        update = {
+            "TableName": table_name(Event),
+            "Key": {"event_id": {"S": event_id}},
+            "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in editable),
+            "ConditionExpression": "updated_at = :seen_updated_at AND inventory_status = :seen_status",
+            "ExpressionAttributeNames": {f"#{n}": n for n in editable},
+            "ExpressionAttributeValues": {**{f":{n}": serialized[n] for n in editable}, **seen},
+        }
+        try:
+            db.transact_write_items(TransactItems=[{"Update": update}, {"Put": event_copy(event)}])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            continue  # changed since it was read (or a concurrent transaction): read it again
+        _events.invalidate(event_id)
+        return event
+    raise ServiceUnavailableError("The event is being changed by someone else; try again")
+
+
+def _apply_patch(event: Event, patch: EventPatch) -> None:
     changes = patch.model_dump(exclude_unset=True)
     for name in ("name", "description", "category", "performers"):
         if name in changes and changes[name] is not None:
@@ -109,21 +156,16 @@ def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
         for name, value in patch.onsale.model_dump(exclude_unset=True).items():
             if value is not None:
                 setattr(event.onsale, name, value.astimezone(UTC) if name == "opens_at" else value)
-    event.updated_at = datetime.now(UTC)
-    # Only the admin-editable attributes are written, so a concurrent provisioning step that
-    # flips `inventory_status` is never overwritten.
-    serialized = event.serialize()
-    editable = ["name", "description", "category", "performers", "start_at", "end_at", "onsale", "updated_at"]
-    db.update_item(
-        TableName=table_name(Event),
-        Key={"event_id": {"S": event_id}},
-        UpdateExpression="SET " + ", ".join(f"#{n} = :{n}" for n in editable),
-        ConditionExpression="attribute_exists(event_id)",
-        ExpressionAttributeNames={f"#{n}": n for n in editable},
-        ExpressionAttributeValues={f":{n}": serialized[n] for n in editable},
-    )
-    _events.invalidate(event_id)
-    return event
+
+
+def event_copy(event: Event) -> dict[str, Any]:
+    """The Put of the event's copy in its availability partition (decision 28), for the
+    transaction of every write of the event: a cold view reads it and the section summaries in
+    one Query."""
+    return {
+        "TableName": table_name(SectionAvailability),
+        "Item": {**event.serialize(), "section": {"S": EVENT_COPY}},
+    }
 
 
 def load_event(event_id: str, *, db: Any = None, consistent: bool = False) -> Event:
@@ -257,15 +299,10 @@ def event_summary(event: Event, sections: list[dict[str, Any]]) -> dict[str, Any
 def event_view(event_id: str, event: Event | None = None) -> dict[str, Any]:
     """The public Event document (may be a second or two stale), of `event` when the caller
     already holds it (an admin's change, which a cached or eventually consistent read may miss)."""
-    states: Future[dict[str, SectionState]] | None = None
     if event is None and _cold(event_id):
-        # Neither read is cached: read the sections beside the event, not after it.
-        states = _side_reads().submit(aws.counted_here(lambda: cached_availability(event_id, view=True)))
+        event = _events.get_or_load(event_id, lambda: _load_cold(event_id), stale_seconds=VIEW_STALE_SECONDS)
     event = event or cached_event(event_id, view=True)
-    now = time.time()
-    sections = section_counts(
-        event, states.result() if states is not None else cached_availability(event_id, view=True), now
-    )
+    sections = section_counts(event, cached_availability(event_id, view=True), time.time())
     body = event_summary(event, sections)
     available = body["available_count"] if event.inventory_status == "ready" else None
     body.update(
@@ -282,8 +319,8 @@ def event_view(event_id: str, event: Event | None = None) -> dict[str, Any]:
 
 
 def _cold(event_id: str) -> bool:
-    """A view of a well-formed event id (a ULID: an unknown or hostile id costs one read, not
-    two) that neither the event cache nor the availability cache can answer at once."""
+    """A view of a well-formed event id (a ULID) that neither the event cache nor the
+    availability cache can answer at once."""
     return (
         len(event_id) == 26
         and event_id.isascii()
@@ -293,8 +330,32 @@ def _cold(event_id: str) -> bool:
     )
 
 
-# Threads for a cold view's second read.
-_side_reads = LazyPool(16, "view-read")
+def _load_cold(event_id: str) -> Event:
+    """The event, having cached its section summaries read in the same request."""
+    event, states = load_event_and_sections(event_id)
+    _availability.get_or_load(event_id, lambda: states)
+    return event
+
+
+def load_event_and_sections(event_id: str, *, db: Any = None) -> tuple[Event, dict[str, SectionState]]:
+    """The event and its section summaries, in one Query of its availability partition: the
+    event's copy sorts first. An event with no copy (stored before copies were written) costs
+    a GetItem more. Eventually consistent, so DAX may serve it."""
+    db = db or aws.dynamodb_reader()
+    items = list(
+        aws.all_items(
+            db.query,
+            TableName=table_name(SectionAvailability),
+            KeyConditionExpression="event_id = :e",
+            ExpressionAttributeValues={":e": {"S": event_id}},
+        )
+    )
+    if items and items[0]["section"]["S"] == EVENT_COPY:
+        copy = items.pop(0)
+        event = Event.from_raw_data({k: v for k, v in copy.items() if k != "section"})
+    else:
+        event = load_event(event_id, db=db)
+    return event, sections_of(items)
 
 
 def onsale_view(event: Event, available: int | None) -> dict[str, Any]:

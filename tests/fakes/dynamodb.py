@@ -3,9 +3,10 @@
 It implements the calls and the expression language the service code emits, with DynamoDB's
 semantics where they matter to correctness:
 
-- `put_item`, `get_item`, `update_item`, `query` (hash-key equality, `Limit`/`ExclusiveStartKey`
-  pagination, `ScanIndexForward`, `FilterExpression`, top-level `ProjectionExpression`, global
-  secondary indexes);
+- `put_item`, `get_item`, `update_item`, `query` (hash-key equality and a sort-key comparison,
+  `Limit`/`ExclusiveStartKey` pagination, `ScanIndexForward`, `FilterExpression`, top-level
+  `ProjectionExpression`, global secondary indexes), `transact_write_items` (all or nothing,
+  with `CancellationReasons`);
 - condition expressions: `attribute_exists`, `attribute_not_exists`, `=`, `<>`, `<`, `<=`, `>`,
   `>=`, `AND`, `OR`, `NOT` and parentheses; a failed condition writes nothing and raises
   `ConditionalCheckFailedException`;
@@ -489,10 +490,20 @@ class FakeDynamoDB:
         attribute = key_condition.path()
         key_condition.take("=")
         wanted = key_condition.placeholder_value()
-        if key_condition.peek() is not None:
-            raise NotImplementedError("sort key conditions")
         if attribute != (hash_key,):
             raise _invalid("Query condition missed key schema element", operation)
+        on_sort_key: tuple[str, Any] | None = None  # (comparator, value) of `AND sort_key <op> :v`
+        if key_condition.peek() is not None:
+            if not key_condition.at_keyword("AND"):
+                raise _invalid("Invalid KeyConditionExpression", operation)
+            key_condition.take()
+            if range_key is None or key_condition.path() != (range_key,):
+                raise _invalid("Query key condition not supported", operation)
+            comparator = key_condition.take()
+            if comparator not in COMPARATORS - {"<>"}:
+                raise NotImplementedError(f"sort key condition {comparator}")
+            on_sort_key = (comparator, key_condition.placeholder_value())
+            key_condition.done()
 
         def position(item: Item) -> tuple[Any, ...]:
             # Items of one partition are ordered by sort key; ties (indexes) by the table key.
@@ -507,7 +518,9 @@ class FakeDynamoDB:
             (
                 item
                 for item in table.items.values()
-                if item.get(hash_key) == wanted and (range_key or hash_key) in item
+                if item.get(hash_key) == wanted
+                and (range_key or hash_key) in item
+                and (on_sort_key is None or _compare(item[range_key or hash_key], *on_sort_key))
             ),
             key=position,
             reverse=not ScanIndexForward,
@@ -532,7 +545,74 @@ class FakeDynamoDB:
         result["Count"] = len(page)
         return result
 
+    def transact_write_items(self, *, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
+        """All or nothing: Put, Update and ConditionCheck entries. A failed condition
+        cancels the whole transaction with `TransactionCanceledException`, whose
+        `CancellationReasons` hold one entry per item, as DynamoDB's do."""
+        operation = "TransactWriteItems"
+        self._record("transact_write_items", locals())
+        if not 1 <= len(TransactItems) <= 100:
+            raise _invalid("Member must have length between 1 and 100", operation)
+        targets = []
+        for entry in TransactItems:
+            ((kind, request),) = entry.items()
+            table = self._table(request["TableName"], operation)
+            targets.append((table.name, table.key_of(request.get("Item") or request["Key"], operation)))
+        if len(set(targets)) != len(targets):
+            raise _invalid("Transaction request cannot include multiple operations on one item", operation)
+        before = {name: dict(table.items) for name, table in self.tables.items()}
+        reasons: list[dict[str, str]] = []
+        for entry in TransactItems:
+            ((kind, request),) = entry.items()
+            try:
+                self._transact_one(kind, request)
+                reasons.append({"Code": "None"})
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    self._restore(before)
+                    raise
+                reasons.append({"Code": "ConditionalCheckFailed", "Message": "The condition failed"})
+        if any(reason["Code"] != "None" for reason in reasons):
+            self._restore(before)
+            codes = ", ".join(reason["Code"] for reason in reasons)
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "TransactionCanceledException",
+                        "Message": f"Transaction cancelled, see the cancellation reasons [{codes}]",
+                    },
+                    "CancellationReasons": reasons,
+                },
+                operation,
+            )
+        return {}
+
     # --- internals ------------------------------------------------------------------------
+
+    def _transact_one(self, kind: str, request: dict[str, Any]) -> None:
+        calls = len(self.calls)
+        try:
+            if kind == "Put":
+                self.put_item(**request)
+            elif kind == "Update":
+                self.update_item(**request)
+            elif kind == "ConditionCheck":
+                table = self._table(request["TableName"], "TransactWriteItems")
+                names = request.get("ExpressionAttributeNames") or {}
+                values = request.get("ExpressionAttributeValues") or {}
+                existing = table.items.get(table.key_of(request["Key"], "TransactWriteItems"), {})
+                if not self._holds(request["ConditionExpression"], existing, names, values, kind):
+                    raise client_error(
+                        "ConditionalCheckFailedException", "The conditional request failed", kind
+                    )
+            else:
+                raise NotImplementedError(f"transaction item {kind}")
+        finally:
+            del self.calls[calls:]  # the transaction is recorded once, as itself
+
+    def _restore(self, before: dict[str, dict[tuple[str, ...], Item]]) -> None:
+        for name, items in before.items():
+            self.tables[name].items = items
 
     def _record(self, operation: str, arguments: dict[str, Any]) -> None:
         kwargs = {k: copy.deepcopy(v) for k, v in arguments.items() if k not in {"self", "operation"}}

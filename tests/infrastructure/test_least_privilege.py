@@ -43,7 +43,8 @@ EXPECTED_TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "venues": {"dynamodb:GetItem", "dynamodb:PutItem"},  # catalog/venues.py
         "events": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},  # catalog/events.py
         "seats": {"dynamodb:Query", "dynamodb:UpdateItem"},  # booking/holds.py, checkout.py (transactions)
-        "availability": {"dynamodb:Query"},  # catalog/availability.read_sections
+        # catalog/availability.read_sections; the event's copy, Put in every event write's transaction
+        "availability": {"dynamodb:Query", "dynamodb:PutItem"},
         "holds": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},  # booking/
         "bookings": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},  # booking/checkout.py
         "bookings/index/by_user": {"dynamodb:Query"},  # list_bookings

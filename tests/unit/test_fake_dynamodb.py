@@ -177,3 +177,66 @@ def test_query_pages_in_key_order(db: FakeDynamoDB) -> None:
             break
 
     assert seen == [["a", "b"], ["c"]]
+
+
+def test_query_compares_the_sort_key(db: FakeDynamoDB) -> None:
+    db.create_table("r", "pk", "sk")
+    for sk in ["#copy", "A", "B"]:
+        db.put_item(TableName="r", Item={"pk": {"S": "p"}, "sk": {"S": sk}})
+
+    def keys(condition: str) -> list[str]:
+        page = db.query(
+            TableName="r",
+            KeyConditionExpression=f"pk = :p AND {condition}",
+            ExpressionAttributeNames={"#sk": "sk"},
+            ExpressionAttributeValues={":p": {"S": "p"}, ":v": {"S": "#copy"}},
+        )
+        return [i["sk"]["S"] for i in page["Items"]]
+
+    assert keys("#sk > :v") == ["A", "B"]
+    assert keys("#sk >= :v") == ["#copy", "A", "B"]
+    assert keys("#sk = :v") == ["#copy"]
+    assert keys("#sk < :v") == []
+    assert code_of(lambda: keys("n > :v")) == "ValidationException"  # not the sort key
+
+
+def test_a_transaction_is_all_or_nothing(db: FakeDynamoDB) -> None:
+    other = {"pk": {"S": "b"}}
+    write_b = {"Put": {"TableName": "t", "Item": {**other, "status": {"S": "new"}}}}
+    failing = {
+        "Update": {
+            "TableName": "t",
+            "Key": KEY,
+            "UpdateExpression": "SET #s = :sold",
+            "ConditionExpression": "#s = :sold",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":sold": {"S": "sold"}},
+        }
+    }
+
+    with pytest.raises(ClientError) as caught:
+        db.transact_write_items(TransactItems=[write_b, failing])
+
+    assert caught.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert [r["Code"] for r in caught.value.response["CancellationReasons"]] == [
+        "None",
+        "ConditionalCheckFailed",
+    ]
+    assert db.item("t", other) is None  # the first write was undone
+    assert item(db)["status"] == {"S": "available"}
+
+    failing["Update"]["ConditionExpression"] = "#s = :available"
+    failing["Update"]["ExpressionAttributeValues"][":available"] = {"S": "available"}  # type: ignore[index]
+    db.transact_write_items(TransactItems=[write_b, failing])
+
+    assert item(db)["status"] == {"S": "sold"}
+    assert db.item("t", other) is not None
+    # each transaction is recorded once, as itself, not as the writes inside it
+    assert [c.operation for c in db.calls] == ["put_item", "transact_write_items", "transact_write_items"]
+
+
+def test_a_transaction_may_touch_an_item_once(db: FakeDynamoDB) -> None:
+    twice = [{"Put": {"TableName": "t", "Item": {**KEY, "n": {"N": str(n)}}}} for n in (1, 2)]
+
+    assert code_of(lambda: db.transact_write_items(TransactItems=twice)) == "ValidationException"
+    assert item(db)["n"] == {"N": "5"}

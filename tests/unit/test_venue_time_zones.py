@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib.catalog import events, recommendations, venues
-from chalicelib.models import Event, Venue, VenueRef, table_name
+from chalicelib.models import Event, SectionAvailability, Venue, VenueRef, table_name
 from chalicelib.schemas import EventCreate, VenueCreate, parse
 from chalicelib.settings import Settings
 from tests.fakes.catalog import NOW, make_event
@@ -41,6 +41,7 @@ def catalog(settings: Settings) -> FakeDynamoDB:
     fake = FakeDynamoDB()
     fake.create_table(table_name(Venue), "venue_id")
     fake.create_table(table_name(Event), "event_id")
+    fake.create_table(table_name(SectionAvailability), "event_id", "section")
     return fake
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib import search
-from chalicelib.catalog.availability import SectionState
+from chalicelib.catalog.availability import EVENT_COPY, SectionState
 from chalicelib.search import SearchPage, SearchQuery
 from chalicelib.search.documents import HOLD_BUCKET_SECONDS
 from functions import search_indexer
@@ -149,6 +149,22 @@ def test_availability_is_read_once_per_event_per_batch_and_handed_to_the_engine(
         ("availability", ("E-2", 0, [])),
         ("refresh", None),
     ]
+
+
+def test_a_write_of_the_events_copy_reads_nothing() -> None:
+    """The copy is written in the transaction of an events-table change, whose own record reindexes."""
+    engine = FakeEngine()
+    sections = FakeSections({"E-1": {}})
+
+    result = search_indexer.process(
+        [availability_record("E-1", EVENT_COPY, "INSERT"), availability_record("E-1", EVENT_COPY)],
+        engine,
+        sections,
+    )
+
+    assert result == {"batchItemFailures": []}
+    assert sections.reads == []
+    assert engine.calls == [("refresh", None)]
 
 
 def test_a_failed_availability_read_reports_that_record() -> None:
