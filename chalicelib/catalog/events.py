@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -37,8 +38,9 @@ _seat_maps: TTLCache[dict[str, Any]] = TTLCache(ttl_seconds=1.0, max_entries=256
 VIEW_STALE_SECONDS = 1.0
 # What an admin may change (`inventory_status` is provisioning's).
 EDITABLE = ["name", "description", "category", "performers", "start_at", "end_at", "onsale"]
-# Tries of an optimistic write of an event before answering 503 (each after a fresh read).
-WRITE_ATTEMPTS = 5
+# Tries of an optimistic write of an event (each after a fresh read and a short random pause):
+# enough for a dozen admins patching one event at once to all get through.
+WRITE_ATTEMPTS = 25
 
 
 def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Event:
@@ -112,7 +114,9 @@ def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
     concurrent change is never lost and the copy never differs from the event: after a
     conflict, the event is read again and the change made again."""
     db = db or aws.dynamodb()
-    for _ in range(WRITE_ATTEMPTS):
+    for attempt in range(WRITE_ATTEMPTS):
+        if attempt:
+            conflict_pause(attempt)
         event = load_event(event_id, db=db, consistent=True)
         seen = {
             ":seen_updated_at": {"S": Event.updated_at.serialize(event.updated_at)},
@@ -139,6 +143,12 @@ def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
         _events.invalidate(event_id)
         return event
     raise ServiceUnavailableError("The event is being changed by someone else; try again")
+
+
+def conflict_pause(attempt: int) -> None:
+    """A random pause before the `attempt`-th try of a write that lost a race, longer each time
+    (up to 50 ms), so racing writers spread out instead of colliding again."""
+    time.sleep(random.uniform(0, min(0.002 * attempt, 0.05)))
 
 
 def _apply_patch(event: Event, patch: EventPatch) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib import aws
-from chalicelib.catalog.events import WRITE_ATTEMPTS, event_copy, load_event
+from chalicelib.catalog.events import WRITE_ATTEMPTS, conflict_pause, event_copy, load_event
 from chalicelib.models import Event, Seat, SectionAvailability, table_name
 from chalicelib.schemas import slugify
 
@@ -89,7 +89,9 @@ def _mark_ready(event_id: str, db: Any) -> bool:
     """Flip the event to `ready`, in one transaction with its copy (decision 28), over the
     version read just before: an admin's change made meanwhile means read it again and retry.
     False if someone else already did it."""
-    for _ in range(WRITE_ATTEMPTS):
+    for attempt in range(WRITE_ATTEMPTS):
+        if attempt:
+            conflict_pause(attempt)
         event = load_event(event_id, db=db, consistent=True)
         if event.inventory_status != "provisioning":
             return False

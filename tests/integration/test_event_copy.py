@@ -4,6 +4,7 @@ its section summaries, one Query), and the copy follows every write of the event
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -64,3 +65,43 @@ def test_the_copy_follows_the_event_and_a_cold_view_reads_it_in_one_request(api:
     assert view["name"] == "Copy Check Encore"
     assert view["onsale"]["status"] == "on_sale"
     assert (view["sections"][0]["held"], view["available_count"]) == (2, 6)
+
+
+@pytest.mark.usefixtures("services")
+def test_admins_patching_one_event_at_once_all_get_through_and_no_change_is_lost(api: Api) -> None:
+    event_id, _ = api.small_event(seats_per_row=2, rows=1)
+    changes: list[dict[str, Any]] = [
+        {"name": "Raced Night"},
+        {"description": "Doors at seven"},
+        {"category": "comedy"},
+        {"performers": ["The Racers"]},
+        {"onsale": {"hold_seconds": 321}},
+        {"onsale": {"max_per_order": 3}},
+        {"onsale": {"admit_per_minute": 777}},
+        {"onsale": {"queue_required": True}},
+    ]
+    admin = api.admin
+
+    def patch(body: dict[str, Any]) -> int:
+        return api.call("PATCH", f"/admin/events/{event_id}", admin, json=body).status_code
+
+    with ThreadPoolExecutor(len(changes)) as pool:
+        statuses = list(pool.map(patch, changes))
+
+    assert statuses == [200] * len(changes)
+    item, copy = stored_pair(event_id)
+    assert copy == item
+    event = Event.from_raw_data(item)
+    assert (event.name, event.description, event.category, list(event.performers)) == (
+        "Raced Night",
+        "Doors at seven",
+        "comedy",
+        ["The Racers"],
+    )
+    onsale = event.onsale
+    assert (onsale.hold_seconds, onsale.max_per_order, onsale.admit_per_minute, onsale.queue_required) == (
+        321,
+        3,
+        777,
+        True,
+    )

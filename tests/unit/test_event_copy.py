@@ -51,6 +51,15 @@ def tables(db: F) -> F:
     return db
 
 
+@pytest.fixture(autouse=True)
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pauses between tries, by attempt number (not slept)."""
+    taken: list[int] = []
+    monkeypatch.setattr(events, "conflict_pause", taken.append)
+    monkeypatch.setattr(inventory, "conflict_pause", taken.append)
+    return taken
+
+
 @pytest.fixture
 def catalog(settings: object) -> FakeDynamoDB:
     return tables(FakeDynamoDB())
@@ -124,13 +133,16 @@ def test_a_patch_changes_the_event_and_its_copy_together(catalog: FakeDynamoDB) 
     assert copy_of(catalog) == stored(catalog)
 
 
-def test_a_patch_made_while_the_event_changed_is_made_again_over_the_change(settings: object) -> None:
+def test_a_patch_made_while_the_event_changed_is_made_again_over_the_change(
+    settings: object, pauses: list[int]
+) -> None:
     db = tables(RacedDynamoDB(races=2))
     put(db, make_event())
 
     patched = events.patch_event(EVENT_ID, EventPatch(name="Renamed"), db=db)
 
     assert db.transactions == 3  # two conflicts, each read again
+    assert pauses == [1, 2]  # a pause before each try again
     assert stored(db)["name"] == {"S": "Renamed"}
     assert stored(db)["description"] == {"S": "changed by someone else (2)"}  # not overwritten
     assert patched.description == "changed by someone else (2)"
