@@ -730,8 +730,8 @@ def demo_events(now: datetime) -> list[JsonObject]:
     """Every demo event as a `POST /admin/events` body, `venue_key` for `venue_id`.
 
     The stadium concert is on sale from an hour before `now` and starts at 7:30 PM in Los
-    Angeles, 30 days after it; the other events start 2 to 120 days after `now`, most of them already on sale,
-    a few not yet. The same `now` always gives the same list.
+    Angeles, 30 days after it; the other events start 2 to 120 days after `now`, most of them
+    already on sale, a few not yet. The same `now` always gives the same list.
     """
     rng = random.Random(_SEED)
     now = _as_utc(now)

@@ -7,7 +7,7 @@ count a hold as held only while its expiry is in the future, so expiry needs no 
 The seat map of a 56,000-seat stadium is the layout plus these few dozen items.
 
 The same partition also holds a copy of the event itself (sort key `EVENT_COPY`), written in the
-same transaction as every change to a ready event, so one Query reads all a cold event view needs
+same transaction as every write of the event, so one Query reads all a cold event view needs
 (decision 28). Section readers start after it.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -107,13 +108,25 @@ def create_event(request: EventCreate, *, db: Any = None, sqs: Any = None) -> Ev
 
 
 def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
-    """Apply an admin's change to the event as stored now.
+    """Apply an admin's change to the event as stored now (made again over any concurrent
+    change, so none is lost: `write_event`)."""
 
-    The change is written only over the version it was made from (`updated_at` and
-    `inventory_status` unchanged since the read), in one transaction with the event's copy, so a
-    concurrent change is never lost and the copy never differs from the event: after a
-    conflict, the event is read again and the change made again."""
-    db = db or aws.dynamodb()
+    def change(event: Event) -> list[str]:
+        _apply_patch(event, patch)
+        event.updated_at = datetime.now(UTC)
+        return [*EDITABLE, "updated_at"]
+
+    event, _ = write_event(event_id, change, db=db or aws.dynamodb())
+    return event
+
+
+def write_event(event_id: str, change: Callable[[Event], list[str]], *, db: Any) -> tuple[Event, bool]:
+    """Read the event (strongly consistent), let `change` alter it and name the attributes to
+    write, and write those in one transaction with the event's copy (decision 28), only over the
+    version read (`updated_at` and `inventory_status` unchanged), so the copy never differs from
+    the event and a concurrent change is never undone. After a conflict: pause, read it again,
+    change it again. Returns the event as written, and False when `change` named nothing (then
+    nothing is written)."""
     for attempt in range(WRITE_ATTEMPTS):
         if attempt:
             conflict_pause(attempt)
@@ -122,17 +135,17 @@ def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
             ":seen_updated_at": {"S": Event.updated_at.serialize(event.updated_at)},
             ":seen_status": {"S": event.inventory_status},
         }
-        _apply_patch(event, patch)
-        event.updated_at = datetime.now(UTC)
+        names = change(event)
+        if not names:
+            return event, False
         serialized = event.serialize()
-        editable = [*EDITABLE, "updated_at"]
         update = {
             "TableName": table_name(Event),
             "Key": {"event_id": {"S": event_id}},
-            "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in editable),
+            "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in names),
             "ConditionExpression": "updated_at = :seen_updated_at AND inventory_status = :seen_status",
-            "ExpressionAttributeNames": {f"#{n}": n for n in editable},
-            "ExpressionAttributeValues": {**{f":{n}": serialized[n] for n in editable}, **seen},
+            "ExpressionAttributeNames": {f"#{n}": n for n in names},
+            "ExpressionAttributeValues": {**{f":{n}": serialized[n] for n in names}, **seen},
         }
         try:
             db.transact_write_items(TransactItems=[{"Update": update}, {"Put": event_copy(event)}])
@@ -141,7 +154,7 @@ def patch_event(event_id: str, patch: EventPatch, *, db: Any = None) -> Event:
                 raise
             continue  # changed since it was read (or a concurrent transaction): read it again
         _events.invalidate(event_id)
-        return event
+        return event, True
     raise ServiceUnavailableError("The event is being changed by someone else; try again")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib import aws
-from chalicelib.catalog.events import WRITE_ATTEMPTS, conflict_pause, event_copy, load_event
+from chalicelib.catalog.events import load_event, write_event
 from chalicelib.models import Event, Seat, SectionAvailability, table_name
 from chalicelib.schemas import slugify
 
@@ -86,39 +86,14 @@ def provision_inventory(event_id: str, *, db: Any = None, workers: int = 4) -> b
 
 
 def _mark_ready(event_id: str, db: Any) -> bool:
-    """Flip the event to `ready`, in one transaction with its copy (decision 28), over the
-    version read just before: an admin's change made meanwhile means read it again and retry.
-    False if someone else already did it."""
-    for attempt in range(WRITE_ATTEMPTS):
-        if attempt:
-            conflict_pause(attempt)
-        event = load_event(event_id, db=db, consistent=True)
+    """Flip the event to `ready`, with its copy, over any admin's change made meanwhile
+    (`write_event`). False if someone else already did it."""
+
+    def ready(event: Event) -> list[str]:
         if event.inventory_status != "provisioning":
-            return False
-        seen_updated_at = Event.updated_at.serialize(event.updated_at)
+            return []
         event.inventory_status = "ready"
-        try:
-            db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": table_name(Event),
-                            "Key": {"event_id": {"S": event_id}},
-                            "UpdateExpression": "SET inventory_status = :ready",
-                            "ConditionExpression": "inventory_status = :provisioning AND updated_at = :seen",
-                            "ExpressionAttributeValues": {
-                                ":ready": {"S": "ready"},
-                                ":provisioning": {"S": "provisioning"},
-                                ":seen": {"S": seen_updated_at},
-                            },
-                        }
-                    },
-                    {"Put": event_copy(event)},
-                ]
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            continue
-        return True
-    raise RuntimeError(f"event {event_id} kept changing while it was marked ready; the queue retries it")
+        return ["inventory_status"]
+
+    _, flipped = write_event(event_id, ready, db=db)
+    return flipped

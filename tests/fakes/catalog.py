@@ -1,11 +1,12 @@
-"""Catalogue objects built in memory (no table behind them): events and seat images."""
+"""Catalogue objects built in memory (no table behind them): events and seat images; and a
+venue with an event made through the catalogue's own functions, on an in-memory table."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.models import Event, EventSection, Money, OnsaleSettings, RowLayout, Seat, VenueRef
+from chalicelib.models import Event, EventSection, Money, OnsaleSettings, RowLayout, Seat, Venue, VenueRef
 from chalicelib.schemas import slugify
 
 EVENT_ID = "01JQ8Z7Y3K2W9V6T5R4P3N2M1E"
@@ -88,3 +89,53 @@ def seat_image(
         booking_id=booking_id,
     ).serialize()
     return image
+
+
+EVENT_BODY: dict[str, Any] = {
+    "name": "Night Show",
+    "category": "concerts",
+    "start_at": "2027-04-01T01:30:00Z",
+    "end_at": "2027-04-01T04:00:00Z",
+    "onsale": {"opens_at": "2027-03-01T16:00:00Z"},
+}
+
+
+def venue_body(**changes: Any) -> dict[str, Any]:
+    """A `POST /admin/venues` body: one section, one row of 4 seats."""
+    body: dict[str, Any] = {
+        "name": "Cumberland Ballroom",
+        "city": "Nashville",
+        "address": "410 Rep John Lewis Way S",
+        "sections": [
+            {
+                "section": "Floor",
+                "price": {"amount": 5900, "currency": "USD"},
+                "rows": [{"row": "A", "seats": 4}],
+            }
+        ],
+    }
+    body.update(changes)
+    return body
+
+
+class FakeSqs:
+    """Keeps what is sent (the inventory queue's messages)."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send_message(self, **request: Any) -> dict[str, Any]:
+        self.sent.append(request)
+        return {"MessageId": str(len(self.sent))}
+
+
+def create_venue_and_event(db: Any, **venue_changes: Any) -> tuple[Venue, Event]:
+    """`venue_body(**venue_changes)` and an event there (`EVENT_BODY`), stored in `db` by
+    `create_venue` and `create_event`."""
+    from chalicelib.catalog import events, venues
+    from chalicelib.schemas import EventCreate, VenueCreate, parse
+
+    venue = venues.create_venue(parse(VenueCreate, venue_body(**venue_changes)), db=db)
+    body = {**EVENT_BODY, "venue_id": venue.venue_id}
+    event = events.create_event(parse(EventCreate, body), db=db, sqs=FakeSqs())
+    return venue, event

@@ -492,7 +492,9 @@ class FakeDynamoDB:
         wanted = key_condition.placeholder_value()
         if attribute != (hash_key,):
             raise _invalid("Query condition missed key schema element", operation)
-        on_sort_key: tuple[str, Any] | None = None  # (comparator, value) of `AND sort_key <op> :v`
+        # The sort key's condition, `AND sk <op> :v` or `AND sk BETWEEN :a AND :b`: (low, high)
+        # bounds as (comparator, value) pairs, None when the partition is read whole.
+        bounds: list[tuple[str, Any]] | None = None
         if key_condition.peek() is not None:
             if not key_condition.at_keyword("AND"):
                 raise _invalid("Invalid KeyConditionExpression", operation)
@@ -500,9 +502,16 @@ class FakeDynamoDB:
             if range_key is None or key_condition.path() != (range_key,):
                 raise _invalid("Query key condition not supported", operation)
             comparator = key_condition.take()
-            if comparator not in COMPARATORS - {"<>"}:
-                raise NotImplementedError(f"sort key condition {comparator}")
-            on_sort_key = (comparator, key_condition.placeholder_value())
+            if comparator.upper() == "BETWEEN":
+                low = key_condition.placeholder_value()
+                if not key_condition.at_keyword("AND"):
+                    raise _invalid("Invalid KeyConditionExpression: BETWEEN needs AND", operation)
+                key_condition.take()
+                bounds = [(">=", low), ("<=", key_condition.placeholder_value())]
+            elif comparator in COMPARATORS - {"<>"}:
+                bounds = [(comparator, key_condition.placeholder_value())]
+            else:
+                raise _invalid(f"Unsupported operator on KeyConditionExpression: {comparator}", operation)
             key_condition.done()
 
         def position(item: Item) -> tuple[Any, ...]:
@@ -520,7 +529,7 @@ class FakeDynamoDB:
                 for item in table.items.values()
                 if item.get(hash_key) == wanted
                 and (range_key or hash_key) in item
-                and (on_sort_key is None or _compare(item[range_key or hash_key], *on_sort_key))
+                and all(_compare(item[range_key or hash_key], op, value) for op, value in bounds or [])
             ),
             key=position,
             reverse=not ScanIndexForward,
@@ -546,7 +555,7 @@ class FakeDynamoDB:
         return result
 
     def transact_write_items(self, *, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
-        """All or nothing: Put, Update and ConditionCheck entries. A failed condition
+        """All or nothing: Put, Update, Delete and ConditionCheck entries. A failed condition
         cancels the whole transaction with `TransactionCanceledException`, whose
         `CancellationReasons` hold one entry per item, as DynamoDB's do."""
         operation = "TransactWriteItems"
@@ -596,17 +605,20 @@ class FakeDynamoDB:
                 self.put_item(**request)
             elif kind == "Update":
                 self.update_item(**request)
-            elif kind == "ConditionCheck":
+            elif kind in {"Delete", "ConditionCheck"}:
                 table = self._table(request["TableName"], "TransactWriteItems")
                 names = request.get("ExpressionAttributeNames") or {}
                 values = request.get("ExpressionAttributeValues") or {}
-                existing = table.items.get(table.key_of(request["Key"], "TransactWriteItems"), {})
-                if not self._holds(request["ConditionExpression"], existing, names, values, kind):
-                    raise client_error(
-                        "ConditionalCheckFailedException", "The conditional request failed", kind
-                    )
+                _check_placeholders([request.get("ConditionExpression")], names, values, kind)
+                key = table.key_of(request["Key"], "TransactWriteItems")
+                if not self._holds(
+                    request.get("ConditionExpression"), table.items.get(key, {}), names, values, kind
+                ):
+                    raise client_error("ConditionalCheckFailedException", "The condition failed", kind)
+                if kind == "Delete":
+                    table.items.pop(key, None)
             else:
-                raise NotImplementedError(f"transaction item {kind}")
+                raise _invalid(f"Unknown transaction item: {kind}", "TransactWriteItems")
         finally:
             del self.calls[calls:]  # the transaction is recorded once, as itself
 

@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 
 import pytest
 
-from chalicelib.catalog import events, inventory, venues
+from chalicelib.catalog import events, inventory
 from chalicelib.catalog.availability import EVENT_COPY
 from chalicelib.errors import ServiceUnavailableError
 from chalicelib.models import Event, SectionAvailability, Venue, table_name
-from chalicelib.schemas import EventCreate, EventPatch, VenueCreate, parse
-from tests.fakes.catalog import EVENT_ID, NOW, make_event
+from chalicelib.schemas import EventPatch
+from tests.fakes.catalog import EVENT_ID, NOW, create_venue_and_event, make_event
 from tests.fakes.dynamodb import FakeDynamoDB
 
 
@@ -56,7 +56,6 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The pauses between tries, by attempt number (not slept)."""
     taken: list[int] = []
     monkeypatch.setattr(events, "conflict_pause", taken.append)
-    monkeypatch.setattr(inventory, "conflict_pause", taken.append)
     return taken
 
 
@@ -84,40 +83,8 @@ def put(db: FakeDynamoDB, event: Event) -> None:
     db.put_item(**events.event_copy(event))
 
 
-class FakeSqs:
-    def send_message(self, **request: Any) -> dict[str, Any]:
-        return {"MessageId": "1"}
-
-
 def test_a_new_event_is_stored_with_its_copy(catalog: FakeDynamoDB) -> None:
-    venue = venues.create_venue(
-        parse(
-            VenueCreate,
-            {
-                "name": "Hall",
-                "city": "Nashville",
-                "address": "1 Main St",
-                "sections": [
-                    {
-                        "section": "Floor",
-                        "price": {"amount": 5000, "currency": "USD"},
-                        "rows": [{"row": "A", "seats": 4}],
-                    }
-                ],
-            },
-        ),
-        db=catalog,
-    )
-    body = {
-        "venue_id": venue.venue_id,
-        "name": "Night Show",
-        "category": "concerts",
-        "start_at": "2027-04-01T01:30:00Z",
-        "end_at": "2027-04-01T04:00:00Z",
-        "onsale": {"opens_at": "2027-03-01T16:00:00Z"},
-    }
-
-    event = events.create_event(parse(EventCreate, body), db=catalog, sqs=FakeSqs())
+    _, event = create_venue_and_event(catalog)
 
     assert len(catalog.calls_of("transact_write_items")) == 1
     assert copy_of(catalog, event.event_id) == stored(catalog, event.event_id)

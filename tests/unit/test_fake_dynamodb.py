@@ -185,11 +185,14 @@ def test_query_compares_the_sort_key(db: FakeDynamoDB) -> None:
         db.put_item(TableName="r", Item={"pk": {"S": "p"}, "sk": {"S": sk}})
 
     def keys(condition: str) -> list[str]:
+        values = {":p": {"S": "p"}, ":v": {"S": "#copy"}, ":b": {"S": "A"}}
+        expression = f"pk = :p AND {condition}"
         page = db.query(
             TableName="r",
-            KeyConditionExpression=f"pk = :p AND {condition}",
+            KeyConditionExpression=expression,
             ExpressionAttributeNames={"#sk": "sk"},
-            ExpressionAttributeValues={":p": {"S": "p"}, ":v": {"S": "#copy"}},
+            # only the placeholders the condition uses: DynamoDB refuses unused ones
+            ExpressionAttributeValues={k: v for k, v in values.items() if k in expression},
         )
         return [i["sk"]["S"] for i in page["Items"]]
 
@@ -197,7 +200,9 @@ def test_query_compares_the_sort_key(db: FakeDynamoDB) -> None:
     assert keys("#sk >= :v") == ["#copy", "A", "B"]
     assert keys("#sk = :v") == ["#copy"]
     assert keys("#sk < :v") == []
+    assert keys("#sk BETWEEN :v AND :b") == ["#copy", "A"]
     assert code_of(lambda: keys("n > :v")) == "ValidationException"  # not the sort key
+    assert code_of(lambda: keys("#sk <> :v")) == "ValidationException"  # DynamoDB refuses it too
 
 
 def test_a_transaction_is_all_or_nothing(db: FakeDynamoDB) -> None:
@@ -240,3 +245,32 @@ def test_a_transaction_may_touch_an_item_once(db: FakeDynamoDB) -> None:
 
     assert code_of(lambda: db.transact_write_items(TransactItems=twice)) == "ValidationException"
     assert item(db)["n"] == {"N": "5"}
+
+
+def test_a_transaction_deletes_and_checks_conditions(db: FakeDynamoDB) -> None:
+    other = {"pk": {"S": "b"}}
+    db.put_item(TableName="t", Item={**other, "status": {"S": "spare"}})
+    check = {
+        "ConditionCheck": {
+            "TableName": "t",
+            "Key": KEY,
+            "ConditionExpression": "#s = :v",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":v": {"S": "sold"}},
+        }
+    }
+    delete = {"Delete": {"TableName": "t", "Key": other}}
+
+    assert (
+        code_of(lambda: db.transact_write_items(TransactItems=[check, delete]))
+        == "TransactionCanceledException"
+    )
+    assert db.item("t", other) is not None  # the check failed: nothing deleted
+
+    check["ConditionCheck"]["ExpressionAttributeValues"] = {":v": {"S": "available"}}
+    db.transact_write_items(TransactItems=[check, delete])
+
+    assert db.item("t", other) is None
+    assert item(db)["status"] == {"S": "available"}  # a check writes nothing
+    unknown = [{"Upsert": {"TableName": "t", "Key": KEY}}]
+    assert code_of(lambda: db.transact_write_items(TransactItems=unknown)) == "ValidationException"

@@ -12,28 +12,10 @@ import pytest
 
 from chalicelib.catalog import events, recommendations, venues
 from chalicelib.models import Event, SectionAvailability, Venue, VenueRef, table_name
-from chalicelib.schemas import EventCreate, VenueCreate, parse
 from chalicelib.settings import Settings
-from tests.fakes.catalog import NOW, make_event
+from tests.fakes.catalog import NOW, create_venue_and_event, make_event
 from tests.fakes.dynamodb import FakeDynamoDB
 from tests.openapi_check import validate_response
-
-EVENT_BODY = {
-    "name": "Night Show",
-    "category": "concerts",
-    "start_at": "2027-04-01T01:30:00Z",
-    "end_at": "2027-04-01T04:00:00Z",
-    "onsale": {"opens_at": "2027-03-01T16:00:00Z"},
-}
-
-
-class FakeSqs:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def send_message(self, **request: Any) -> dict[str, Any]:
-        self.sent.append(request)
-        return {"MessageId": str(len(self.sent))}
 
 
 @pytest.fixture
@@ -45,32 +27,8 @@ def catalog(settings: Settings) -> FakeDynamoDB:
     return fake
 
 
-def venue_body(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "Cumberland Ballroom",
-        "city": "Nashville",
-        "address": "410 Rep John Lewis Way S",
-        "sections": [
-            {
-                "section": "Floor",
-                "price": {"amount": 5900, "currency": "USD"},
-                "rows": [{"row": "A", "seats": 4}],
-            }
-        ],
-    }
-    body.update(changes)
-    return body
-
-
-def create(catalog: FakeDynamoDB, **venue_changes: Any) -> tuple[Venue, Event]:
-    venue = venues.create_venue(parse(VenueCreate, venue_body(**venue_changes)), db=catalog)
-    body = {**EVENT_BODY, "venue_id": venue.venue_id}
-    event = events.create_event(parse(EventCreate, body), db=catalog, sqs=FakeSqs())
-    return venue, event
-
-
 def test_a_venue_keeps_its_zone_and_its_events_carry_it(catalog: FakeDynamoDB) -> None:
-    venue, event = create(catalog, time_zone="america/chicago")
+    venue, event = create_venue_and_event(catalog, time_zone="america/chicago")
 
     assert venues.get_venue(venue.venue_id, db=catalog).time_zone == "America/Chicago"
     stored = events.load_event(event.event_id, db=catalog, consistent=True)
@@ -78,7 +36,7 @@ def test_a_venue_keeps_its_zone_and_its_events_carry_it(catalog: FakeDynamoDB) -
 
 
 def test_a_venue_without_a_zone_stores_none_and_its_events_carry_none(catalog: FakeDynamoDB) -> None:
-    venue, event = create(catalog)
+    venue, event = create_venue_and_event(catalog)
 
     (item,) = catalog.items(table_name(Venue))
     assert "time_zone" not in item  # absent, as on every venue stored before zones existed
