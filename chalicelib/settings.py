@@ -28,7 +28,6 @@ class Settings:
     # Counting AWS calls per HTTP request (benchmarks); off in production.
     count_aws_calls: bool
     idempotency_ttl_seconds: int
-    cache_ttl_seconds: float
     # The WebSocket API: the URL clients connect to, and the endpoint pushes are posted to
     # (API Gateway's `@connections` management API; locally the gateway of `make run`).
     websocket_url: str
@@ -107,7 +106,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dax_endpoint=source.get("DAX_ENDPOINT") or None,
         count_aws_calls=source.get("ONSALE_COUNT_AWS_CALLS", "").lower() in {"1", "true", "yes"},
         idempotency_ttl_seconds=int(source.get("ONSALE_IDEMPOTENCY_TTL_SECONDS", "3600")),
-        cache_ttl_seconds=float(source.get("ONSALE_CACHE_TTL_SECONDS", "2")),
         websocket_url=source.get("ONSALE_WEBSOCKET_URL", ""),
         websocket_management_endpoint=source.get("ONSALE_WEBSOCKET_MANAGEMENT_ENDPOINT", ""),
         # --- notifications ---
