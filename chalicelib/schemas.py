@@ -11,6 +11,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -106,8 +107,24 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, patte
 TimeZoneName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_time_zone)
 ]
+# The years an event's times may fall in. Beyond them nothing is sold, and the dates derived
+# from an event (a waitlist's or a queue's retention, a search's day bounds) would leave the
+# calendar (year 9999 + 7 days is an OverflowError, which was a 500).
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
+
+def _in_service_years(value: datetime) -> datetime:
+    try:
+        year = value.astimezone(UTC).year
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the calendar's end in UTC
+        year = value.year
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"must fall between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31 (UTC)")
+    return value
+
+
 # JSON has no date type: a timestamp is the one field parsed from a string (RFC 3339, with a zone).
-Timestamp = Annotated[AwareDatetime, StrictTypes(False)]
+Timestamp = Annotated[AwareDatetime, StrictTypes(False), AfterValidator(_in_service_years)]
 
 
 class Strict(BaseModel):

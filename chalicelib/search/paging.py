@@ -28,7 +28,10 @@ def start_bounds(query: SearchQuery) -> tuple[int, int | None]:
     lower = math.ceil((query.now - EPOCH).total_seconds())
     if query.start_date is not None:
         lower = max(lower, _day_start(query.start_date))
-    upper = None if query.end_date is None else _day_start(query.end_date + timedelta(days=1))
+    # The calendar's last day has no next day to bound it: up to it is no bound at all.
+    if query.end_date is None or query.end_date == date.max:
+        return lower, None
+    upper = _day_start(query.end_date + timedelta(days=1))
     return lower, upper
 
 

@@ -3,7 +3,7 @@ cursor pagination, and an index that stale or repeated stream records cannot cor
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -258,6 +258,14 @@ def test_the_end_date_is_inclusive_to_the_end_of_its_utc_day(catalogue: SearchEn
     day_of_jazz = (NOW + 3 * DAY).date()  # the concert starts at 20:00 UTC that day
 
     assert ids(search(catalogue, start_date=day_of_jazz, end_date=day_of_jazz)) == ["E-JAZZ"]
+
+
+def test_the_calendar_s_last_day_as_end_date_bounds_nothing(catalogue: SearchEngine) -> None:
+    # 9999-12-31 has no next day to stop before: it once raised OverflowError, a 500.
+    everything = ids(search(catalogue))
+
+    assert ids(search(catalogue, end_date=date.max)) == everything
+    assert ids(search(catalogue, start_date=date.max, end_date=date.max)) == []
 
 
 def test_the_city_filter_ignores_accents_and_case(catalogue: SearchEngine) -> None:
