@@ -15,9 +15,10 @@ a result's `available_count` is live within seconds), and both answer
   prefixes (2+ letters) and ignoring case and accents; a `q` without any word is treated as
   absent. With `all_words=False` (what `search_events` falls back to when no event matches every
   word) one word is enough, and events matching more words score higher;
-- filters: city, performer (case-, accent- and punctuation-insensitive exact), category (case-
-  and accent-insensitive exact), venue_id (exact), start_date..end_date (inclusive UTC days of
-  start_at);
+- filters: city, performer (case-, accent- and punctuation-insensitive exact; when no event at
+  all has that city or performer, those within its edit distance, as for a word of `q`: a
+  misspelt name), category (case- and accent-insensitive, singular or plural, -er or -re),
+  venue_id (exact), start_date..end_date (inclusive UTC days of start_at);
 - events that started before `now` are never listed;
 - order: relevance, then start_at, then event_id with `q`; start_at, then event_id without;
 - pages: `limit` 1..100, an opaque `cursor`, `next_cursor` None on the last page.

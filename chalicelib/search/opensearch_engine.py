@@ -41,7 +41,7 @@ from chalicelib.search.paging import (
     rfc3339_from_timestamp,
     start_bounds,
 )
-from chalicelib.search.text import MIN_PREFIX_CHARS, keyword
+from chalicelib.search.text import MIN_PREFIX_CHARS, fuzzy_distance, keyword
 
 logger = logging.getLogger("onsale.search.opensearch")
 
@@ -89,19 +89,44 @@ def sort_clause(query: SearchQuery) -> list[dict[str, Any]]:
     return [{"_score": {"order": "desc"}}, *by_date] if query.words else by_date
 
 
-def build_search_body(query: SearchQuery) -> dict[str, Any]:
-    """The `_search` request body of a query (pure: no I/O). A bad cursor raises InvalidRequestError."""
+# The query's filters on a key that may be misspelt: its name in `SearchQuery`, and its field.
+KEY_FIELDS = {"city": "keys.city", "performer": "keys.performers"}
+
+
+def key_filter(field: str, key: str, misspelt: bool = False) -> dict[str, Any]:
+    """Events whose `field` is `key`, or (`misspelt`: no event has it) within its edit distance."""
+    distance = fuzzy_distance(key)
+    if misspelt and distance:
+        return {"fuzzy": {field: {"value": key, "fuzziness": distance, "transpositions": True}}}
+    return {"term": {field: key}}
+
+
+def unknown_keys_body(query: SearchQuery) -> dict[str, Any] | None:
+    """The request that tells which of the query's city and performer no event has (one filter
+    aggregation each, no hits), None when it has neither (or only ones too short for typos)."""
+    aggregations = {
+        name: {"filter": {"term": {field: keyword(value)}}}
+        for name, field in KEY_FIELDS.items()
+        if (value := getattr(query, name)) and fuzzy_distance(keyword(value))
+    }
+    return {"size": 0, "track_total_hits": False, "aggs": aggregations} if aggregations else None
+
+
+def build_search_body(query: SearchQuery, misspelt: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The `_search` request body of a query (pure: no I/O). A bad cursor raises InvalidRequestError.
+
+    `misspelt` names the keys (`KEY_FIELDS`) that no event has: those filters allow typos."""
     lower, upper = start_bounds(query)
     start_range: dict[str, Any] = {"gte": rfc3339_from_timestamp(lower)}
     if upper is not None:
         start_range["lt"] = rfc3339_from_timestamp(upper)
     filters: list[dict[str, Any]] = [{"range": {"start_at": start_range}}]
     if query.city:
-        filters.append({"term": {"keys.city": keyword(query.city)}})
+        filters.append(key_filter(KEY_FIELDS["city"], keyword(query.city), "city" in misspelt))
     if query.category:
         filters.append({"terms": {"keys.category": category_keys(query.category)}})
     if query.performer:
-        filters.append({"term": {"keys.performers": keyword(query.performer)}})
+        filters.append(key_filter(KEY_FIELDS["performer"], keyword(query.performer), "performer" in misspelt))
     if query.venue_id:
         filters.append({"term": {"venue.venue_id": query.venue_id}})
     boolean: dict[str, Any] = {"filter": filters}
@@ -264,6 +289,9 @@ class OpenSearchEngine:
         except NotFoundError:
             return SearchPage(events=[], next_cursor=None)  # no index yet: nothing indexed
         hits = response["hits"]["hits"]
+        if not hits and (misspelt := self._unknown_keys(query)):
+            response = self.client.search(body=build_search_body(query, misspelt), index=self.index)
+            hits = response["hits"]["hits"]
         page = hits[: query.limit]
         more = len(hits) > query.limit
         availability = self._availability([hit["_id"] for hit in page])
@@ -272,6 +300,15 @@ class OpenSearchEngine:
             events=[summary(hit["_source"], availability.get(hit["_id"]), now) for hit in page],
             next_cursor=encode_cursor({"after": page[-1]["sort"]}) if more else None,
         )
+
+    def _unknown_keys(self, query: SearchQuery) -> frozenset[str]:
+        """The query's keys (`KEY_FIELDS`) that no event has: asked only when a page came back
+        empty, so a search that finds events costs one request, as before."""
+        body = unknown_keys_body(query)
+        if body is None:
+            return frozenset()
+        counts = self.client.search(body=body, index=self.index).get("aggregations", {})
+        return frozenset(name for name, found in counts.items() if found["doc_count"] == 0)
 
     def _availability(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The availability records of these events (those that have one), in one `_mget`."""

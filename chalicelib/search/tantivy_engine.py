@@ -366,19 +366,30 @@ class TantivyEngine:
             if upper is not None
             else Query.range_query(schema, "start_ts", tantivy.FieldType.Integer, lower_bound=lower)
         ]
-        for field_name, value in (
-            ("city_key", keyword(query.city) if query.city else None),
-            ("performer_key", keyword(query.performer) if query.performer else None),
-            ("venue_id", query.venue_id),
-        ):
-            if value is not None:
-                filters.append(Query.term_query(schema, field_name, value))
+        if query.city:
+            filters.append(self._key_filter("city_key", keyword(query.city), searcher))
+        if query.performer:
+            filters.append(self._key_filter("performer_key", keyword(query.performer), searcher))
+        if query.venue_id:
+            filters.append(Query.term_query(schema, "venue_id", query.venue_id))
         if query.category:
             filters.append(self._any_term("category_key", category_keys(query.category)))
         clauses.extend((Occur.Must, Query.const_score_query(f, 0.0)) for f in filters)
         if not query.words:
             clauses.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(clauses)
+
+    def _key_filter(self, field_name: str, key: str, searcher: tantivy.Searcher) -> tantivy.Query:
+        """Events whose key (a city, a performer) is `key`; when no event has that key, those
+        whose key is within its edit distance (a misspelt city or name, as `q` allows)."""
+        import tantivy
+
+        distance = fuzzy_distance(key)
+        if not distance or searcher.doc_freq(field_name, key):
+            return tantivy.Query.term_query(self._schema, field_name, key)
+        return tantivy.Query.fuzzy_term_query(
+            self._schema, field_name, key, distance=distance, transposition_cost_one=True
+        )
 
     def _word_query(self, word: str, searcher: tantivy.Searcher) -> tantivy.Query:
         """`_expanded` of the word, as built at most `WORD_QUERY_SECONDS` ago."""

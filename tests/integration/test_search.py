@@ -158,3 +158,27 @@ def test_bad_search_parameters_are_400(api: Api) -> None:
         response = api.call("GET", "/events/search", params=params)
         assert response.status_code == 400, (params, response.text)
         assert response.json()["code"] == "invalid_request"
+
+
+def test_a_misspelt_city_or_performer_filter_finds_them_through_the_api(api: Api) -> None:
+    venue_id = api.create_venue(
+        [
+            {
+                "section": "Floor",
+                "price": {"amount": 2000, "currency": "EUR"},
+                "rows": [{"row": "A", "seats": 4}],
+            }
+        ],
+        name="Bierkeller Hall",
+        city="Oberammergau",
+    )
+    event_id = _create(api, venue_id, "Passion Rehearsal", "Ignatius Bartholomew-Quince", days=15)
+    _search_until(api, {"city": "Oberammergau"}, event_id)
+
+    by_city = _search_until(api, {"city": "oberamergau", "category": "comedy"}, event_id)
+    by_performer = _search_until(api, {"performer": "Ignatius Bartholemew Quince"}, event_id)
+
+    assert [e["event_id"] for e in by_city["events"]] == [event_id]
+    assert [e["event_id"] for e in by_performer["events"]] == [event_id]
+    # A name too far from every city's finds nothing, rather than some other city's events.
+    assert api.call("GET", "/events/search", params={"city": "Oberhausen"}).json()["events"] == []

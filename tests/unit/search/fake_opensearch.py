@@ -3,7 +3,8 @@
 Writes follow OpenSearch's rules where the engine depends on them: `_bulk` runs its actions in
 order, an external version must be greater than the stored one (else that item answers 409),
 and deleting a missing document answers 404. `_mget` answers from the stored documents. Searches
-are not executed: a test sets the response and reads the request bodies sent.
+are not executed: a test sets the response (or responses, in order) and reads the request
+bodies sent.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class FakeOpenSearch:
         self.search_calls: list[dict[str, Any]] = []
         self.mget_calls: list[dict[str, Any]] = []
         self.search_response: dict[str, Any] = {"hits": {"hits": []}}
+        self.search_responses: list[dict[str, Any]] = []  # answered first, in order, if any
         self.reject: dict[str, dict[str, Any]] = {}  # _id -> error to answer for writes of it
 
     @property
@@ -87,7 +89,7 @@ class FakeOpenSearch:
             raise NotFoundError(
                 404, "index_not_found_exception", {"error": {"type": "index_not_found_exception"}}
             )
-        return self.search_response
+        return self.search_responses.pop(0) if self.search_responses else self.search_response
 
     def mget(self, *, body: Any, index: Any = None, params: Any = None, headers: Any = None) -> Any:
         self.mget_calls.append({"body": body, "index": index})

@@ -16,6 +16,7 @@ from chalicelib.search.opensearch_engine import (
     OpenSearchEngine,
     SearchWriteError,
     build_search_body,
+    unknown_keys_body,
 )
 from chalicelib.search.paging import WORD_MATCHED, decode_cursor, encode_cursor
 from tests.fakes.catalog import NOW
@@ -145,6 +146,37 @@ def test_filters_use_the_normalised_keys() -> None:
         {"term": {"keys.performers": "luna valdes harrington"}},
         {"term": {"venue.venue_id": "V1"}},
     ]
+
+
+def test_a_misspelt_city_or_performer_filter_allows_typos() -> None:
+    body = build_search_body(
+        query(city="Londn", performer="Théo Marcheti", category="theatre"), frozenset({"city", "performer"})
+    )
+
+    assert filters(body)[1:] == [
+        {"fuzzy": {"keys.city": {"value": "londn", "fuzziness": 1, "transpositions": True}}},
+        {"terms": {"keys.category": ["theater", "theaters", "theatre", "theatres"]}},
+        {"fuzzy": {"keys.performers": {"value": "theo marcheti", "fuzziness": 2, "transpositions": True}}},
+    ]
+
+
+def test_a_key_too_short_for_typos_stays_exact_even_when_unknown() -> None:
+    body = build_search_body(query(city="Rom"), frozenset({"city"}))
+
+    assert filters(body)[1:] == [{"term": {"keys.city": "rom"}}]
+    assert unknown_keys_body(query(city="Rom")) is None
+    assert unknown_keys_body(query(q="hamlet")) is None
+
+
+def test_the_unknown_keys_request_counts_each_key_without_hits() -> None:
+    assert unknown_keys_body(query(city="Londn", performer="Beyonse")) == {
+        "size": 0,
+        "track_total_hits": False,
+        "aggs": {
+            "city": {"filter": {"term": {"keys.city": "londn"}}},
+            "performer": {"filter": {"term": {"keys.performers": "beyonse"}}},
+        },
+    }
 
 
 def test_the_lower_bound_is_now_when_start_date_is_in_the_past() -> None:
@@ -323,6 +355,46 @@ def test_search_pages_with_search_after(engine: OpenSearchEngine, client: FakeOp
     assert client.search_calls[-1]["index"] == INDEX
     assert [e["event_id"] for e in last.events] == ["E-3"]
     assert last.next_cursor is None
+
+
+def test_an_empty_page_asks_which_keys_are_unknown_and_searches_again_allowing_their_typos(
+    engine: OpenSearchEngine, client: FakeOpenSearch
+) -> None:
+    client.indices.definitions[INDEX] = DEFINITION
+    client.search_responses = [
+        {"hits": {"hits": []}},
+        {"hits": {"hits": []}, "aggregations": {"city": {"doc_count": 0}, "performer": {"doc_count": 3}}},
+        {"hits": {"hits": [hit("E-1", [1, "E-1"])]}},
+    ]
+
+    page = engine.search(query(city="Londn", performer="Beyonce"))
+
+    exact, counts, again = (call["body"] for call in client.search_calls)
+    assert filters(exact)[1:] == [{"term": {"keys.city": "londn"}}, {"term": {"keys.performers": "beyonce"}}]
+    assert counts == unknown_keys_body(query(city="Londn", performer="Beyonce"))
+    assert filters(again)[1:] == [
+        {"fuzzy": {"keys.city": {"value": "londn", "fuzziness": 1, "transpositions": True}}},
+        {"term": {"keys.performers": "beyonce"}},  # some event has it: it stays exact
+    ]
+    assert [e["event_id"] for e in page.events] == ["E-1"]
+
+
+def test_a_page_with_events_or_known_keys_costs_one_search(
+    engine: OpenSearchEngine, client: FakeOpenSearch
+) -> None:
+    client.indices.definitions[INDEX] = DEFINITION
+    client.search_responses = [{"hits": {"hits": [hit("E-1", [1, "E-1"])]}}]
+    engine.search(query(city="Londn"))
+    assert len(client.search_calls) == 1
+
+    client.search_responses = [
+        {"hits": {"hits": []}},
+        {"hits": {"hits": []}, "aggregations": {"city": {"doc_count": 2}}},
+    ]
+    page = engine.search(query(city="London", q="nothing like it"))
+
+    assert len(client.search_calls) == 3  # the empty page, and the count that found the city known
+    assert page.events == []
 
 
 def test_searching_before_the_index_exists_finds_nothing(engine: OpenSearchEngine) -> None:

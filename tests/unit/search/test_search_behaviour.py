@@ -271,7 +271,55 @@ def test_the_calendar_s_last_day_as_end_date_bounds_nothing(catalogue: SearchEng
 def test_the_city_filter_ignores_accents_and_case(catalogue: SearchEngine) -> None:
     assert ids(search(catalogue, city="MUNCHEN")) == ["E-JAZZ"]
     assert ids(search(catalogue, city="saint denis")) == ["E-BEYONCE"]
-    assert ids(search(catalogue, city="Londo")) == []  # a filter is exact, not fuzzy
+
+
+LONDON = ["E-HAMLET", "E-FINAL"]
+
+
+@pytest.mark.parametrize("typed", ["Londo", "londn", "Lodnon", "LONDONN", "Lóndon"])
+def test_a_misspelt_city_finds_the_city(catalogue: SearchEngine, typed: str) -> None:
+    # No event is in a city called that: the filter allows what `q` allows (1 edit for 4-7
+    # letters, 2 for 8+; a transposition is one).
+    assert ids(search(catalogue, city=typed)) == LONDON
+
+
+def test_a_misspelt_city_of_two_words_and_a_long_one(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, city="saint-denys")) == ["E-BEYONCE"]
+    assert ids(search(catalogue, city="Muenchen")) == ["E-JAZZ"]  # 2 edits from "munchen"
+
+
+def test_a_city_that_some_event_has_is_never_widened(engine: SearchEngine) -> None:
+    index(
+        engine,
+        doc("E-AUSTIN", city="Austin", start_at=NOW + DAY),
+        doc("E-DUSTIN", city="Dustin", start_at=NOW + 2 * DAY),
+    )
+
+    assert ids(search(engine, city="Austin")) == ["E-AUSTIN"]
+    # No "Justin": both cities are one edit away, and both are listed.
+    assert ids(search(engine, city="Justin")) == ["E-AUSTIN", "E-DUSTIN"]
+
+
+def test_a_city_whose_events_are_over_is_not_widened_to_another(engine: SearchEngine) -> None:
+    index(
+        engine,
+        doc("E-GONE", city="Bath", start_at=NOW - DAY),
+        doc("E-BATHS", city="Baths", start_at=NOW + DAY),
+    )
+
+    assert ids(search(engine, city="Bath")) == []
+
+
+@pytest.mark.parametrize("typed", ["Atlantis", "Lon", "Ldn", "Tokyo"])
+def test_a_city_beyond_typos_finds_nothing(catalogue: SearchEngine, typed: str) -> None:
+    # Words of 3 letters or fewer allow no typo; "Atlantis" is 3+ edits from every city here.
+    assert ids(search(catalogue, city=typed)) == []
+
+
+def test_a_misspelt_city_still_obeys_the_other_filters(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, city="Londn", category="theatre")) == ["E-HAMLET"]
+    assert ids(search(catalogue, city="Londn", q="champions")) == ["E-FINAL"]
+    assert ids(search(catalogue, city="Londn", start_date=(NOW + 30 * DAY).date())) == ["E-FINAL"]
 
 
 def test_category_filter(catalogue: SearchEngine) -> None:
@@ -307,6 +355,23 @@ def test_performer_and_venue_filters(catalogue: SearchEngine) -> None:
     assert ids(search(catalogue, performer="Beyonce")) == ["E-BEYONCE"]
     assert ids(search(catalogue, venue_id="01JQ8Z7Y3K2W9V6T5R4P3N2M1V", q="hamlet")) == ["E-HAMLET"]
     assert ids(search(catalogue, venue_id="no-such-venue")) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Beyonse", ["E-BEYONCE"]),  # the past rehearsal is still not listed
+        ("luna valdes haringtn", ["E-LUNA"]),
+        ("Berliner Philharmonkier", ["E-NINTH"]),
+        ("Quartet Bianchi", ["E-JAZZ"]),
+        ("Sample", []),  # part of a name is not the name
+        ("Beyoncé Knowles-Carter", []),
+    ],
+)
+def test_a_misspelt_performer_finds_the_performer(
+    catalogue: SearchEngine, typed: str, expected: list[str]
+) -> None:
+    assert ids(search(catalogue, performer=typed)) == expected
 
 
 # --- past events, ordering --------------------------------------------------------------------
