@@ -246,6 +246,60 @@ def test_projections_answer_as_moto_does(emulator: Any, stock: Any, projection: 
 
 
 @pytest.mark.usefixtures("tables")
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {},
+        {"FilterExpression": "price > :n", "ExpressionAttributeValues": {":n": {"N": "1006"}}},
+        {"ScanFilter": {"price": {"AttributeValueList": [{"N": "1005"}], "ComparisonOperator": "GT"}}},
+        {
+            "ScanFilter": {
+                "nothing": {"ComparisonOperator": "NULL"},
+                "owner": {"ComparisonOperator": "NOT_NULL"},
+            }
+        },
+        {"Segment": 1, "TotalSegments": 3},
+        {"ProjectionExpression": "sk, info.row", "Segment": 0, "TotalSegments": 2},
+    ],
+)
+def test_scans_page_by_page_answer_as_moto_does(emulator: Any, stock: Any, request_: dict[str, Any]) -> None:
+    request: dict[str, Any] = {"TableName": "seats", "Limit": 4, **request_}
+    seen: list[tuple[str, str]] = []
+    while True:
+        page = both(emulator, stock, "scan", **request)
+        seen.extend((item.get("pk", {}).get("S", ""), item["sk"]["S"]) for item in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    assert len(seen) == len(set(seen)) > 0
+
+
+def test_a_scan_page_stops_at_a_megabyte_as_moto_s_does(emulator: Any, stock: Any) -> None:
+    for client in (emulator, stock):
+        client.create_table(
+            TableName="layouts",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    for n in range(5):
+        layout = {"id": {"S": f"L{n}"}, "rows": {"L": [{"S": "x" * 1000}] * 300}, "n": {"N": str(n)}}
+        both(emulator, stock, "put_item", TableName="layouts", Item=layout)
+
+    request: dict[str, Any] = {"TableName": "layouts", "ProjectionExpression": "id, n"}
+    pages = []
+    while True:
+        page = both(emulator, stock, "scan", **request)
+        pages.append([item["id"]["S"] for item in page["Items"]])
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    assert len(pages) > 1 and sorted(key for page in pages for key in page) == [f"L{n}" for n in range(5)]
+
+
+@pytest.mark.usefixtures("tables")
 def test_pages_of_table_and_index_queries_are_moto_pages(emulator: Any, stock: Any) -> None:
     for index_name, condition, value in (
         (None, "pk = :v", "ev1#floor"),
