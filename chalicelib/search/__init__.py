@@ -80,8 +80,12 @@ class SearchQuery:
             if value is not None and not isinstance(value, str):
                 raise InvalidRequestError(f"{name} must be a string")
             object.__setattr__(self, name, _clean(value))
-        if self.q is not None and len(self.q) > MAX_QUERY_CHARS:
-            raise InvalidRequestError(f"q must be at most {MAX_QUERY_CHARS} characters")
+        for name in ("q", "city", "category", "performer", "venue_id"):
+            # No stored name is longer (a venue's city, the longest, is at most 200), and a
+            # misspelt city or performer is matched by an automaton that grows with its length.
+            value = getattr(self, name)
+            if value is not None and len(value) > MAX_QUERY_CHARS:
+                raise InvalidRequestError(f"{name} must be at most {MAX_QUERY_CHARS} characters")
         if self.q is not None and not query_words(self.q):
             object.__setattr__(self, "q", None)  # nothing searchable: list by date
         if isinstance(self.limit, bool) or not isinstance(self.limit, int):

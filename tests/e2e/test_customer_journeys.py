@@ -355,6 +355,7 @@ def test_search_refuses_what_the_api_would_and_leaves_no_stale_results(api: Api,
     expect(box).to_have_attribute("maxlength", "200")
     box.fill("x" * 300)
     expect(box).to_have_value("x" * 200)  # the browser keeps what the API accepts
+    expect(page.locator("#filter-city")).to_have_attribute("maxlength", "200")
 
     box.fill("")
     expect(page.locator(".event-grid .event-card").first).to_be_visible()

@@ -486,12 +486,20 @@ def test_an_invalid_cursor_is_rejected(catalogue: SearchEngine, cursor: str) -> 
         {"limit": 0},
         {"limit": 101},
         {"q": "x" * 201},
+        {"city": "x" * 201},
+        {"performer": "Beyoncé " * 40},
+        {"category": "c" * 201},
+        {"venue_id": "v" * 201},
         {"start_date": (NOW + 2 * DAY).date(), "end_date": (NOW + DAY).date()},
     ],
 )
 def test_invalid_queries_are_rejected(fields: dict[str, object]) -> None:
     with pytest.raises(InvalidRequestError):
         SearchQuery(now=NOW, **fields)  # type: ignore[arg-type]
+
+
+def test_names_of_200_characters_are_taken(catalogue: SearchEngine) -> None:
+    assert ids(search(catalogue, city="x" * 200, performer="y" * 200, category="z" * 200)) == []
 
 
 # --- what the stream may do to the index -------------------------------------------------------

@@ -45,7 +45,13 @@ export function searchPage(ctx) {
     enterkeyhint: "search",
     "aria-describedby": "search-hint",
   });
-  const city = h("input", { id: "filter-city", name: "city", value: state.city, autocomplete: "address-level2" });
+  const city = h("input", {
+    id: "filter-city",
+    name: "city",
+    value: state.city,
+    maxlength: "200", // as for the query
+    autocomplete: "address-level2",
+  });
   const category = h(
     "select",
     { id: "filter-category", name: "category" },
