@@ -3,6 +3,9 @@ and nothing already stored changes."""
 
 from __future__ import annotations
 
+import random
+from urllib.parse import quote
+
 import pytest
 import requests
 
@@ -324,3 +327,98 @@ def test_problems_carry_cors_headers_so_browsers_can_read_them(
     ):
         assert response.status_code >= 400
         assert response.headers.get("Access-Control-Allow-Origin") == "*"
+
+
+# Values a stranger might put in any query parameter or path segment.
+ODD_VALUES = [
+    "",
+    " ",
+    "%",
+    "'",
+    '"',
+    "\\",
+    "\x00",
+    "é",
+    "Ω",
+    "🎸",
+    "a" * 5000,
+    "*",
+    "?",
+    "AND",
+    "OR",
+    "NOT",
+    "(",
+    "[",
+    "{}",
+    "title:foo",
+    "1e309",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "NaN",
+    "null",
+    "true",
+    "[]",
+    "2026-02-30",
+    "2026-13-01",
+    "9999-12-31",
+    "0000-01-01",
+    "0001-01-01",
+    "2026-12-04T00:00:00Z",
+    "tomorrow",
+    "\t\n",
+    "<script>",
+    "../../etc/passwd",
+    "%00",
+    "a b",
+    "\uff41\uff42\uff43",  # full-width "abc"
+    "İstanbul",
+    "ß",
+    "\u200b",
+]
+SEARCH_PARAMETERS = [
+    "q",
+    "city",
+    "category",
+    "performer",
+    "venue_id",
+    "start_date",
+    "end_date",
+    "limit",
+    "cursor",
+]
+
+
+def assert_answer_is_well_formed(response: requests.Response, what: object) -> None:
+    assert response.status_code < 500, (what, response.text[:300])
+    if response.status_code >= 400:
+        assert response.headers["Content-Type"] == PROBLEM, what
+        body = response.json()
+        assert body["code"] and body["status"] == response.status_code, what
+    else:
+        response.json()
+
+
+def test_a_seeded_sweep_of_odd_search_parameters_answers_no_5xx(
+    api: Api, booked: tuple[str, list[str], User]
+) -> None:
+    # The sweep that found `end_date=9999-12-31` (a 500), kept small and repeatable.
+    rng = random.Random(20261204)
+    for _ in range(300):
+        chosen = rng.sample(SEARCH_PARAMETERS, rng.randint(1, 4))
+        params = {name: rng.choice([*ODD_VALUES, booked[0]]) for name in chosen}
+        response = api.call("GET", "/events/search", params=params)
+        assert_answer_is_well_formed(response, params)
+
+
+def test_odd_ids_and_seat_map_parameters_answer_no_5xx(api: Api, booked: tuple[str, list[str], User]) -> None:
+    event_id = booked[0]
+    paths = []
+    for value in [*ODD_VALUES, "01" + "Z" * 24, "0" * 26, "a/b", "%2e%2e", "x" * 300]:
+        quoted = quote(value, safe="")
+        paths += [f"/events/{quoted}", f"/events/{quoted}/seats", f"/events/{quoted}/recommendations"]
+        paths += [f"/events/{event_id}/seats?{name}={quoted}" for name in ("section", "cursor", "limit")]
+    for raw in ["%FF", "%ED%A0%80", "%C0%AF", "%zz"]:
+        paths += [f"/events/search?q={raw}", f"/events/search?city={raw}", f"/events/{raw}"]
+    for path in paths:
+        assert_answer_is_well_formed(api.call("GET", path), path)
