@@ -19,12 +19,13 @@
    - item operations' answers (which hold only strings, numbers, lists and maps) are written
      with `json.dumps`, where moto walks botocore's output shape value by value (a third of a
      request); anything else (binary values, timestamps, errors) takes moto's serializer;
-   - DynamoDB requests go straight to moto's DynamoDB handler, not through its Flask app
+   - DynamoDB requests (and DynamoDB Streams', which the stack's pollers send several times a
+     second) go straight to moto's handler, not through its Flask app
      (found by probing every moto module per request, then routing, a request context and a
      response object: ~10% of the emulator's CPU), and a handler's method names are listed once
      per class, not per request;
-   - DynamoDB requests keep their connection open, as DynamoDB's endpoint does: werkzeug's
-     server closes every connection after one answer, so each request also cost a TCP
+   - DynamoDB (and Streams) requests keep their connection open, as DynamoDB's endpoint does:
+     werkzeug's server closes every connection after one answer, so each request also cost a TCP
      handshake, a new server thread and a log line (two thirds of the emulator's time under
      load), and every API request reconnected. Their answers go out in one write.
    `tests/infrastructure/test_emulator.py` checks the answers against moto's own, op by op.
@@ -60,6 +61,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, create_backend_app
 from moto.server import MotoRequestHandler
 from werkzeug.serving import run_simple
@@ -360,11 +362,19 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
+# Requests for DynamoDB and for its streams: their targets start with these, and their handlers.
+_HANDLERS = {"DynamoDB_": DynamoHandler.dispatch, "DynamoDBStreams_": DynamoDBStreamsHandler.dispatch}
+
+
+def _dynamodb_target(target: str) -> bool:
+    return target.startswith(("DynamoDB_", "DynamoDBStreams_"))
+
+
 def _serialised(app: DomainDispatcherApplication) -> Any:
     def handle(environ: dict[str, Any], start_response: Any) -> Any:
-        # Only DynamoDB needs it, and other services must not hold it: SQS long polls sleep
-        # inside their request.
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        # Only DynamoDB and its streams need it, and other services must not hold it: SQS long
+        # polls sleep inside their request.
+        if not _dynamodb_target(environ.get("HTTP_X_AMZ_TARGET", "")):
             return app(environ, start_response)
         with _request_lock:
             return _dynamodb(environ, start_response)
@@ -373,11 +383,13 @@ def _serialised(app: DomainDispatcherApplication) -> Any:
 
 
 def _dynamodb(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    """A DynamoDB request, handed straight to moto's DynamoDB handler: what moto's Flask app
-    does for it (route `/` to `DynamoHandler.dispatch`) without Flask's request context,
-    routing and response objects around it."""
+    """A DynamoDB (or DynamoDB Streams) request, handed straight to moto's handler: what moto's
+    Flask app does for it (route `/` to the handler's `dispatch`) without Flask's request
+    context, routing and response objects around it."""
     request = BackendRequest(environ)
-    status, headers, body = DynamoHandler.dispatch(request, request.raw_url, dict(request.headers))
+    streams = environ["HTTP_X_AMZ_TARGET"].startswith("DynamoDBStreams_")
+    handler = _HANDLERS["DynamoDBStreams_" if streams else "DynamoDB_"]
+    status, headers, body = handler(request, request.raw_url, dict(request.headers))
     payload = body.encode() if isinstance(body, str) else bytes(body or b"")
     phrase = HTTPStatus(int(status)).phrase
     start_response(f"{int(status)} {phrase}", [(str(name), str(value)) for name, value in headers.items()])
@@ -394,7 +406,7 @@ class RequestHandler(MotoRequestHandler):
         headers = self.headers
         length = headers.get("Content-Length")
         if (
-            not headers.get("X-Amz-Target", "").startswith("DynamoDB_")
+            not _dynamodb_target(headers.get("X-Amz-Target", ""))
             or length is None
             or not length.isdigit()
             or headers.get("Transfer-Encoding")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -416,3 +417,45 @@ def test_a_projection_converts_only_the_attributes_its_paths_start_at(
         "updated_at": "t1",
         "acts": [DynamoType({"S": "a"})],
     }
+
+
+def test_stream_reads_go_through_the_dynamodb_path_and_keep_their_connection(emulator: Any) -> None:
+    # The stack's pollers read streams several times a second: those requests take the
+    # DynamoDB path (no Flask app, the connection kept open). (Stock moto's in-process streams
+    # answer 404 to this botocore, so the records are checked against what was written.)
+    emulator.create_table(
+        TableName="streamed",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    streams = boto3.client(
+        "dynamodbstreams",
+        endpoint_url=emulator.meta.endpoint_url,
+        config=Config(retries={"max_attempts": 1}),
+        **CREDENTIALS,
+    )
+    for n in range(3):
+        emulator.put_item(TableName="streamed", Item={"id": {"S": f"k{n}"}, "n": {"N": str(n)}})
+    emulator.delete_item(TableName="streamed", Key={"id": {"S": "k1"}})
+
+    arn = emulator.describe_table(TableName="streamed")["Table"]["LatestStreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    answer = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=10)
+
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in answer["Records"]] == [
+        ("INSERT", "k0"),
+        ("INSERT", "k1"),
+        ("INSERT", "k2"),
+        ("REMOVE", "k1"),
+    ]
+    assert answer["Records"][2]["dynamodb"]["NewImage"] == {"id": {"S": "k2"}, "n": {"N": "2"}}
+    assert answer["Records"][3]["dynamodb"]["OldImage"] == {"id": {"S": "k1"}, "n": {"N": "1"}}
+    assert isinstance(answer["Records"][0]["dynamodb"]["ApproximateCreationDateTime"], datetime)
+    assert answer["ResponseMetadata"]["HTTPHeaders"].get("connection") != "close"
+    again = streams.get_records(ShardIterator=answer["NextShardIterator"])
+    assert again["Records"] == []
