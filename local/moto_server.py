@@ -366,29 +366,30 @@ def _without_nulls(value: Any) -> Any:
 _HANDLERS = {"DynamoDB_": DynamoHandler.dispatch, "DynamoDBStreams_": DynamoDBStreamsHandler.dispatch}
 
 
-def _dynamodb_target(target: str) -> bool:
-    return target.startswith(("DynamoDB_", "DynamoDBStreams_"))
+def _handler(target: str) -> Any | None:
+    """moto's handler of a DynamoDB or DynamoDB Streams request, by its target; None for others."""
+    prefix, _, _ = target.partition("_")
+    return _HANDLERS.get(prefix + "_")
 
 
 def _serialised(app: DomainDispatcherApplication) -> Any:
     def handle(environ: dict[str, Any], start_response: Any) -> Any:
         # Only DynamoDB and its streams need it, and other services must not hold it: SQS long
         # polls sleep inside their request.
-        if not _dynamodb_target(environ.get("HTTP_X_AMZ_TARGET", "")):
+        handler = _handler(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if handler is None:
             return app(environ, start_response)
         with _request_lock:
-            return _dynamodb(environ, start_response)
+            return _dynamodb(handler, environ, start_response)
 
     return handle
 
 
-def _dynamodb(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    """A DynamoDB (or DynamoDB Streams) request, handed straight to moto's handler: what moto's
+def _dynamodb(handler: Any, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """A DynamoDB (or DynamoDB Streams) request, handed straight to moto's `handler`: what moto's
     Flask app does for it (route `/` to the handler's `dispatch`) without Flask's request
     context, routing and response objects around it."""
     request = BackendRequest(environ)
-    streams = environ["HTTP_X_AMZ_TARGET"].startswith("DynamoDBStreams_")
-    handler = _HANDLERS["DynamoDBStreams_" if streams else "DynamoDB_"]
     status, headers, body = handler(request, request.raw_url, dict(request.headers))
     payload = body.encode() if isinstance(body, str) else bytes(body or b"")
     phrase = HTTPStatus(int(status)).phrase
@@ -406,7 +407,7 @@ class RequestHandler(MotoRequestHandler):
         headers = self.headers
         length = headers.get("Content-Length")
         if (
-            not _dynamodb_target(headers.get("X-Amz-Target", ""))
+            _handler(headers.get("X-Amz-Target", "")) is None
             or length is None
             or not length.isdigit()
             or headers.get("Transfer-Encoding")

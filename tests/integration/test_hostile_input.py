@@ -220,15 +220,22 @@ def test_bad_venues_are_400(api: Api, venue: dict[str, object]) -> None:
     assert_problem(api.call("POST", "/admin/venues", api.admin, json=venue), 400, "invalid_request")
 
 
-def test_event_at_unknown_venue_and_bad_times(api: Api) -> None:
-    base = {
+def ghost_event(**changes: object) -> dict[str, object]:
+    """An event body at a venue that does not exist (a bad body is refused before the venue is
+    looked up), with `changes` over its fields."""
+    return {
         "venue_id": "01NOSUCHVENUE",
         "name": "Ghost Show",
         "category": "concerts",
         "start_at": "2030-01-01T20:00:00Z",
         "end_at": "2030-01-01T23:00:00Z",
         "onsale": {"opens_at": "2029-12-01T10:00:00Z"},
+        **changes,
     }
+
+
+def test_event_at_unknown_venue_and_bad_times(api: Api) -> None:
+    base = ghost_event()
     assert_problem(api.call("POST", "/admin/events", api.admin, json=base), 404, "venue_not_found")
     naive = {**base, "start_at": "2030-01-01T20:00:00"}
     assert_problem(api.call("POST", "/admin/events", api.admin, json=naive), 400, "invalid_request")
@@ -251,16 +258,7 @@ def test_event_times_outside_the_years_of_service_are_400(
 ) -> None:
     # Year 9999 was stored, and the waitlist and queue of such an event then answered 500 (their
     # retention, 7 days past the start, is past the calendar's end).
-    body = {
-        "venue_id": "01NOSUCHVENUE",  # (the body is refused before the venue is looked up)
-        "name": "Far Show",
-        "category": "concerts",
-        "start_at": "2030-01-01T20:00:00Z",
-        "end_at": "2030-01-01T23:00:00Z",
-        "onsale": {"opens_at": "2029-12-01T10:00:00Z"},
-        **change,
-    }
-    response = api.call("POST", "/admin/events", api.admin, json=body)
+    response = api.call("POST", "/admin/events", api.admin, json=ghost_event(**change))
 
     assert_problem(response, 400, "invalid_request")
     assert field in [e["field"] for e in response.json()["errors"]]
@@ -290,14 +288,7 @@ def test_a_search_up_to_the_calendar_s_last_day_lists_events(api: Api) -> None:
     ],
 )
 def test_event_numbers_and_flags_of_the_wrong_json_type_are_400(api: Api, onsale: dict[str, object]) -> None:
-    body = {
-        "venue_id": "01NOSUCHVENUE",  # (the body is refused before the venue is looked up)
-        "name": "Typed Show",
-        "category": "concerts",
-        "start_at": "2030-01-01T20:00:00Z",
-        "end_at": "2030-01-01T23:00:00Z",
-        "onsale": {"opens_at": "2029-12-01T10:00:00Z", **onsale},
-    }
+    body = ghost_event(onsale={"opens_at": "2029-12-01T10:00:00Z", **onsale})
     response = api.call("POST", "/admin/events", api.admin, json=body)
 
     assert_problem(response, 400, "invalid_request")
