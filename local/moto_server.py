@@ -29,7 +29,19 @@
      handshake, a new server thread and a log line (two thirds of the emulator's time under
      load), and every API request reconnected. Their answers go out in one write.
    `tests/infrastructure/test_emulator.py` checks the answers against moto's own, op by op.
-3. Nothing else changes: every other operation is moto's own.
+3. Memory that a long `make run` kept: moto keeps every model object it ever makes (each
+   item a read copied, each stream iterator, each SQS message) in a list for its dashboard,
+   and every stream iterator in a dict; the idle stack's stream polls alone grew the emulator
+   by ~160 MB an hour. Here DynamoDB's, its streams' and SQS's objects are not listed (SES's
+   sent mail still is: the local outbox reads it there), and a stream iterator carries its
+   position in its own name, as DynamoDB's are opaque positions (decision 32).
+4. No full garbage collection walks the stored items. The emulator holds every item as Python
+   objects (a 56,000-seat event is a few hundred thousand), and each full collection traversed
+   them all (and moto's kept copies): 70-75 ms with only small events stored, during which no
+   request was served; it made one cold-view burst in twenty twice as slow (decision 32). The objects that
+   survive a full collection are moved out of the collector's sight (`gc.freeze`) at the next
+   request, so later collections look only at what is new since.
+5. Nothing else changes: every other operation is moto's own.
 
 Run as `python -m local.moto_server HOST PORT`.
 """
@@ -38,6 +50,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 import io
 import json
 import re
@@ -47,6 +60,8 @@ from http import HTTPStatus
 from typing import Any
 
 from moto.core import responses as moto_responses
+from moto.core.common_models import BaseModel
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.core.utils import method_names_from_class
 from moto.dynamodb.exceptions import (
@@ -61,6 +76,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, create_backend_app
 from moto.server import MotoRequestHandler
@@ -321,6 +337,50 @@ def project(self: Item, projection_expressions: list[list[str]]) -> Item:
     return result
 
 
+_moto_new: Any = BaseModel.__new__
+# moto's models that are made per request and need not be listed (SES's sent mail must stay
+# listed: the local outbox reads it from moto's dashboard).
+_UNLISTED = ("moto.dynamodb.", "moto.dynamodbstreams.", "moto.sqs.")
+
+
+def _unlisted_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """A DynamoDB, DynamoDB Streams or SQS model object, not appended to
+    `cls.instances_tracked`: moto lists every model object it makes there, for its dashboard,
+    and never lets go (a Query's copy of each item it returns among them)."""
+    if cls.__module__.startswith(_UNLISTED):
+        return object.__new__(cls)
+    return _moto_new(cls, *args, **kwargs)
+
+
+def get_shard_iterator(
+    self: DynamoDBStreamsBackend,
+    arn: str,
+    shard_id: str,
+    shard_iterator_type: str,
+    sequence_number: Any = None,  # an int: moto's handler converts the request's string
+) -> ShardIterator:
+    """moto's, with the iterator's position as its name, and the iterator not stored: moto
+    stored each one (and each `NextShardIterator`) for good."""
+    table = self._get_table_from_arn(arn)
+    if table.stream_shard is None or table.stream_shard.id != shard_id:
+        raise JsonRESTError("ResourceNotFoundException", f"Requested resource not found: Shard: {shard_id}")
+    iterator = ShardIterator(self, table.stream_shard, shard_iterator_type, sequence_number)
+    iterator.id = str(iterator.sequence_number)
+    return iterator
+
+
+def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> dict[str, Any]:
+    """The records from the iterator's position, as moto's: the next iterator starts after the
+    last one returned, or where this one did when there was none."""
+    stream_arn, _, position = iterator_arn.rpartition("|1|")
+    shard = self._get_table_from_arn(stream_arn).stream_shard if stream_arn else None
+    if shard is None or not position.isdigit() or int(position) < shard.starting_sequence_number:
+        raise JsonRESTError("ValidationException", "Invalid ShardIterator")
+    records = shard.get(int(position), limit)
+    after = max((int(r["dynamodb"]["SequenceNumber"]) + 1 for r in records), default=int(position))
+    return {"NextShardIterator": f"{stream_arn}|1|{after}", "Records": records}
+
+
 _ITEM_OPERATIONS = frozenset(
     {
         "GetItem",
@@ -372,8 +432,29 @@ def _handler(target: str) -> Any | None:
     return _HANDLERS.get(prefix + "_")
 
 
+# Set when a full collection has finished: its survivors are frozen at the next request.
+_collected_in_full = threading.Event()
+
+
+def _after_collection(phase: str, info: dict[str, Any]) -> None:
+    if phase == "stop" and info.get("generation") == 2:
+        _collected_in_full.set()
+
+
+def freeze_survivors() -> None:
+    """After a full collection, move what survived it to the permanent generation, where no
+    collection looks again. Stored items live until deleted, and are freed then by their
+    reference counts as before (they hold no reference cycle). What is lost is a cycle that
+    becomes garbage after it was frozen: one a request in flight then was building, or a
+    deleted table (its stream points back at it)."""
+    if _collected_in_full.is_set():
+        _collected_in_full.clear()
+        gc.freeze()
+
+
 def _serialised(app: DomainDispatcherApplication) -> Any:
     def handle(environ: dict[str, Any], start_response: Any) -> Any:
+        freeze_survivors()
         # Only DynamoDB and its streams need it, and other services must not hold it: SQS long
         # polls sleep inside their request.
         handler = _handler(environ.get("HTTP_X_AMZ_TARGET", ""))
@@ -451,10 +532,14 @@ def install() -> None:
     Table.scan = scan  # type: ignore[method-assign]
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
     moto_responses.method_names_from_class = functools.cache(method_names_from_class)
+    BaseModel.__new__ = staticmethod(_unlisted_new)  # type: ignore[method-assign]
+    DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator  # type: ignore[method-assign]
+    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
 
 
 def main(host: str, port: int) -> None:
     install()
+    gc.callbacks.append(_after_collection)
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, _serialised(app), threaded=True, request_handler=RequestHandler)
 

@@ -6,7 +6,10 @@ binary values, missing items, errors."""
 
 from __future__ import annotations
 
+import gc
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -459,3 +462,160 @@ def test_stream_reads_go_through_the_dynamodb_path_and_keep_their_connection(emu
     assert answer["ResponseMetadata"]["HTTPHeaders"].get("connection") != "close"
     again = streams.get_records(ShardIterator=answer["NextShardIterator"])
     assert again["Records"] == []
+
+
+def _streamed_table(emulator: Any, name: str) -> tuple[Any, str, str]:
+    """A new table with a NEW_AND_OLD_IMAGES stream: (streams client, stream ARN, shard id)."""
+    emulator.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    streams = boto3.client(
+        "dynamodbstreams",
+        endpoint_url=emulator.meta.endpoint_url,
+        config=Config(retries={"max_attempts": 1}),
+        **CREDENTIALS,
+    )
+    arn = emulator.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    return streams, arn, shard["ShardId"]
+
+
+def test_stream_iterators_start_where_asked_and_can_be_read_again(emulator: Any) -> None:
+    # The emulator's iterators carry their position (it keeps none of them): each kind starts
+    # where DynamoDB's does, and reading one twice answers the same records.
+    streams, arn, shard_id = _streamed_table(emulator, "positions")
+    emulator.put_item(TableName="positions", Item={"id": {"S": "before"}})
+
+    def iterator(kind: str, **position: str) -> str:
+        answer = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard_id, ShardIteratorType=kind, **position
+        )
+        return str(answer["ShardIterator"])
+
+    latest = iterator("LATEST")
+    for name in ("a", "b", "c"):
+        emulator.put_item(TableName="positions", Item={"id": {"S": name}})
+
+    def ids(records: list[dict[str, Any]]) -> list[str]:
+        return [r["dynamodb"]["Keys"]["id"]["S"] for r in records]
+
+    first = streams.get_records(ShardIterator=latest, Limit=2)
+    assert ids(first["Records"]) == ["a", "b"]
+    assert ids(streams.get_records(ShardIterator=latest)["Records"]) == ["a", "b", "c"]  # read again
+    rest = streams.get_records(ShardIterator=first["NextShardIterator"])
+    assert ids(rest["Records"]) == ["c"]
+    idle = streams.get_records(ShardIterator=rest["NextShardIterator"])
+    assert idle["Records"] == []
+    emulator.delete_item(TableName="positions", Key={"id": {"S": "a"}})
+    later = streams.get_records(ShardIterator=idle["NextShardIterator"])["Records"]
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in later] == [("REMOVE", "a")]
+
+    everything = streams.get_records(ShardIterator=iterator("TRIM_HORIZON"))["Records"]
+    assert ids(everything) == ["before", "a", "b", "c", "a"]
+    b = everything[2]["dynamodb"]["SequenceNumber"]
+    at_b = streams.get_records(ShardIterator=iterator("AT_SEQUENCE_NUMBER", SequenceNumber=b))
+    after_b = streams.get_records(ShardIterator=iterator("AFTER_SEQUENCE_NUMBER", SequenceNumber=b))
+    assert ids(at_b["Records"]) == ["b", "c", "a"]
+    assert ids(after_b["Records"]) == ["c", "a"]
+
+
+@pytest.mark.parametrize("iterator", ["garbage", "|1|5", "{arn}|1|", "{arn}|1|-3", "{arn}|1|12"])
+def test_a_malformed_stream_iterator_is_a_validation_error(emulator: Any, iterator: str) -> None:
+    streams, arn, _ = _streamed_table(emulator, f"bad-iterators-{abs(hash(iterator))}")
+    with pytest.raises(ClientError) as refused:
+        streams.get_records(ShardIterator=iterator.format(arn=arn))
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+_KEEPS_NOTHING = """
+import boto3, gc
+from moto import mock_aws
+from local import moto_server
+moto_server.install()
+from moto.core.model_instances import model_data
+from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+def tracked(*services):
+    return sum(len(model.instances_tracked) for service in services for model in model_data[service].values())
+
+with mock_aws():
+    db = boto3.client("dynamodb", region_name="us-east-1")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    db.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    queue = sqs.create_queue(QueueName="q")["QueueUrl"]
+    arn = db.describe_table(TableName="t")["Table"]["LatestStreamArn"]
+    # (In-process, this botocore's stream requests get a 404: the backend is called directly.)
+    streams = dynamodbstreams_backends["123456789012"]["us-east-1"]
+    shard = streams.describe_stream(arn)["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(arn, shard, "LATEST").arn
+    before = tracked("dynamodb", "dynamodbstreams", "sqs")
+    ses = boto3.client("ses", region_name="us-east-1")
+    ses.verify_email_identity(EmailAddress="box@example.com")
+    mail = tracked("ses")
+    for n in range(50):
+        db.put_item(TableName="t", Item={"id": {"S": "k"}, "n": {"N": str(n)}})
+        key = {":k": {"S": "k"}}
+        db.query(TableName="t", KeyConditionExpression="id = :k", ExpressionAttributeValues=key)
+        db.scan(TableName="t")
+        iterator = streams.get_records(iterator, 10)["NextShardIterator"]
+        sqs.send_message(QueueUrl=queue, MessageBody="m")
+        for message in sqs.receive_message(QueueUrl=queue).get("Messages", []):
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    body = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}
+    ses.send_email(Source="box@example.com", Destination={"ToAddresses": ["x@example.com"]}, Message=body)
+    kept = tracked("dynamodb", "dynamodbstreams", "sqs") - before
+    print(kept, len(streams.shard_iterators), tracked("ses") - mail)
+"""
+
+
+def test_the_emulator_keeps_no_model_object_it_has_finished_with() -> None:
+    # moto as shipped lists every model object it makes (each item a Query copies, each
+    # stream iterator, each SQS message) for its dashboard, and every stream iterator in a dict:
+    # the idle stack's stream polls grew the emulator by ~160 MB an hour. Sent mail stays
+    # listed: the local outbox reads it from the dashboard.
+    done = subprocess.run(
+        [sys.executable, "-c", _KEEPS_NOTHING],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    kept, iterators, mail = map(int, done.stdout.split())
+    assert (kept, iterators) == (0, 0)
+    assert mail == 1
+
+
+def test_what_survives_a_full_collection_is_frozen_at_the_next_request() -> None:
+    from local import moto_server
+
+    frozen = gc.get_freeze_count()
+    try:
+        moto_server.freeze_survivors()
+        assert gc.get_freeze_count() == frozen  # no full collection yet: nothing to freeze
+        moto_server._after_collection("stop", {"generation": 1, "collected": 0, "uncollectable": 0})
+        moto_server.freeze_survivors()
+        assert gc.get_freeze_count() == frozen
+        stored = {"item": [{"S": "kept"}]}  # tracked by the collector, as moto's items are
+        gc.collect()
+        moto_server._after_collection("stop", {"generation": 2, "collected": 0, "uncollectable": 0})
+        moto_server.freeze_survivors()
+        assert gc.get_freeze_count() > frozen
+        assert not any(found is stored for found in gc.get_objects(generation=2))
+        fresh = {"item": [{"S": "new"}]}
+        moto_server.freeze_survivors()  # once per full collection
+        assert any(found is fresh for found in gc.get_objects())
+    finally:
+        gc.unfreeze()
