@@ -32,6 +32,7 @@ count); 2 when the stack or the setup failed; 0 otherwise. Timings never fail th
 from __future__ import annotations
 
 import argparse
+import gc
 import gzip
 import json
 import os
@@ -649,6 +650,28 @@ def _with(sample: Sample, **changes: Any) -> Sample:
     return replace(sample, **changes)
 
 
+class CollectorPauses:
+    """How long this process's garbage collector ran, in total and at the longest: its pauses
+    stop the clients' threads, and a timed request that waits on one is slower for it."""
+
+    def __init__(self) -> None:
+        self.total_ms = self.longest_ms = 0.0
+        self.collections = 0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        took = (time.perf_counter() - self._started) * 1000
+        self.collections += 1
+        self.total_ms += took
+        self.longest_ms = max(self.longest_ms, took)
+
+
+_pauses = CollectorPauses()
+
+
 @dataclass
 class Phase:
     name: str
@@ -657,6 +680,7 @@ class Phase:
     concurrency: int
     cpu: dict[str, float] = field(default_factory=dict)
     not_sent: int = 0  # probes skipped once the phase's time budget was spent
+    client_gc_ms: float = 0.0  # the benchmark's own collections during the timed requests
 
 
 def run_phase(
@@ -686,6 +710,9 @@ def run_phase(
         for warmed in warmups:
             warmed.result()
         cpu_before = cpu_seconds(stack_pid)
+        if _pauses not in gc.callbacks:
+            gc.callbacks.append(_pauses)
+        gc_before = _pauses.total_ms
         started = time.perf_counter()
         deadline = started + budget if budget is not None else None
 
@@ -696,6 +723,7 @@ def run_phase(
 
         answers = list(pool.map(one, probes))
         elapsed = time.perf_counter() - started
+        client_gc_ms = _pauses.total_ms - gc_before
         cpu = cpu_delta(cpu_before, cpu_seconds(stack_pid))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -706,7 +734,9 @@ def run_phase(
         for probe, answer in zip(probes, answers, strict=True)
         if answer is not None
     ]
-    return Phase(name, samples, elapsed, workers, cpu, not_sent=len(answers) - len(samples))
+    return Phase(
+        name, samples, elapsed, workers, cpu, not_sent=len(answers) - len(samples), client_gc_ms=client_gc_ms
+    )
 
 
 def latency(values: Sequence[float]) -> dict[str, Any]:
@@ -932,6 +962,11 @@ def measure(args: argparse.Namespace, run: Run, logs: Path) -> None:
         )
         del engine
         done()
+        # The catalogue and the probes live as long as the run (millions of objects): out of
+        # the collector's sight, so that a full collection does not pause this process's
+        # clients in the middle of timed requests (as `timeit` turns collection off).
+        gc.collect()
+        gc.freeze()
 
         done = _step("starting the local stack on the benchmark's index")
         with (
@@ -1135,6 +1170,7 @@ def merged_phases(phases: Sequence[Phase]) -> dict[str, Phase]:
         seen.samples.extend(p.samples)
         seen.elapsed += p.elapsed
         seen.not_sent += p.not_sent
+        seen.client_gc_ms += p.client_gc_ms
         for group, seconds in p.cpu.items():
             seen.cpu[group] = round(seen.cpu.get(group, 0.0) + seconds, 2)
     return merged
@@ -1212,6 +1248,7 @@ def summarise(args: argparse.Namespace, run: Run) -> dict[str, Any]:
                 "not_sent": p.not_sent,
                 "idle_wait_before_s": run.settle_s.get(name),
                 "cpu_seconds": p.cpu,
+                "benchmark_client_gc_ms": round(p.client_gc_ms, 1),
                 **({"rounds": rounds} if (rounds := sum(q.name == name for q in run.phases)) > 1 else {}),
             }
             for name, p in phases.items()
@@ -1316,6 +1353,8 @@ def render(report: dict[str, Any]) -> str:
             + ", ".join(f"{k} {v:g}" for k, v in p["cpu_seconds"].items() if k != "total")
             for name, p in report["phases"].items()
         ),
+        "The benchmark client's own garbage collection during each timed phase, ms: "
+        + ", ".join(f"{name} {p['benchmark_client_gc_ms']:g}" for name, p in report["phases"].items()),
         "",
         f"Correctness problems: {report['problems']}   (must be 0)",
     ]
