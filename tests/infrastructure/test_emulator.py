@@ -619,3 +619,47 @@ def test_what_survives_a_full_collection_is_frozen_at_the_next_request() -> None
         assert any(found is fresh for found in gc.get_objects())
     finally:
         gc.unfreeze()
+
+
+_LENDS = """
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from local import moto_server
+moto_server.install()
+copies = []
+copying = moto_server._moto_item_deepcopy
+moto_server._moto_item_deepcopy = lambda item, memo: copies.append(item) or copying(item, memo)
+import boto3
+from moto import mock_aws
+with mock_aws():
+    db = boto3.client("dynamodb", region_name="us-east-1")
+    db.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": a, "KeyType": k} for a, k in (("p", "HASH"), ("s", "RANGE"))],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("p", "s")],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for n in range(20):
+        item = {"p": {"S": "e"}, "s": {"S": f"{n:02d}"}, "m": {"M": {"n": {"N": str(n)}}}}
+        db.put_item(TableName="t", Item=item)
+    db.query(TableName="t", KeyConditionExpression="p = :p", ExpressionAttributeValues={":p": {"S": "e"}})
+    db.scan(TableName="t")
+    read = len(copies)
+    put = {"TableName": "t", "Item": {"p": {"S": "e"}, "s": {"S": "00"}}}
+    db.transact_write_items(TransactItems=[{"Put": put}])
+    print(read, len(copies))
+"""
+
+
+def test_reads_answer_from_the_stored_items_and_a_transaction_still_keeps_its_undo_copy() -> None:
+    # A Query or a Scan lends the stored items to its answer (moto deep-copied each); a
+    # transaction still copies what it may have to restore.
+    done = subprocess.run(
+        [sys.executable, "-c", _LENDS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0", "1"]
