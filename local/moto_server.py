@@ -84,7 +84,11 @@ from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplic
 from moto.server import MotoRequestHandler
 from werkzeug.serving import run_simple
 
-_request_lock = threading.Lock()
+from chalicelib.turns import FifoGate
+
+# DynamoDB requests take turns in the order they arrive (a plain lock lets a newcomer take it
+# ahead of one already waiting).
+_request_lock = FifoGate(1)
 
 
 def _key_of(table: Any, operation: dict[str, Any]) -> dict[str, Any]:

@@ -663,3 +663,12 @@ def test_reads_answer_from_the_stored_items_and_a_transaction_still_keeps_its_un
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["0", "1"]
+
+
+def test_dynamodb_requests_take_turns_in_arrival_order() -> None:
+    # A plain lock lets a request that has just arrived take it ahead of one already waiting;
+    # the gate hands it to the longest waiter (its order is tested in tests/unit/test_fifo_gate.py).
+    from chalicelib.turns import FifoGate
+    from local import moto_server
+
+    assert isinstance(moto_server._request_lock, FifoGate)
