@@ -40,9 +40,9 @@
 4. No full garbage collection walks the stored items. The emulator holds every item as Python
    objects (a 56,000-seat event is a few hundred thousand), and each full collection traversed
    them all (and moto's kept copies): 70-75 ms with only small events stored, during which no
-   request was served; it made one cold-view burst in twenty twice as slow (decision 32). The objects that
-   survive a full collection are moved out of the collector's sight (`gc.freeze`) at the next
-   request, so later collections look only at what is new since.
+   request was served; it made one cold-view burst in twenty twice as slow (decision 32). The
+   objects that survive a full collection are moved out of the collector's sight (`gc.freeze`)
+   at the next request, so later collections look only at what is new since.
 5. Nothing else changes: every other operation is moto's own.
 
 Run as `python -m local.moto_server HOST PORT`.
@@ -208,6 +208,16 @@ class _Partition:
 
 
 _moto_query: Any = Table.query
+_lending = threading.local()  # `items` is True while a Query's answer is made from stored items
+_moto_item_deepcopy: Any = Item.__deepcopy__
+
+
+def item_deepcopy(self: Item, memo: dict[int, Any]) -> Item:
+    """moto's copy of an item, except for a Query's answer, which is lent the item itself."""
+    if getattr(_lending, "items", False):
+        return self
+    result: Item = _moto_item_deepcopy(self, memo)
+    return result
 
 
 def query(
@@ -252,18 +262,6 @@ def query(
         )
     finally:
         _lending.items = False
-
-
-_lending = threading.local()  # `items` is True while a Query's answer is made from stored items
-_moto_item_deepcopy: Any = Item.__deepcopy__
-
-
-def item_deepcopy(self: Item, memo: dict[int, Any]) -> Item:
-    """moto's copy of an item, except for a Query's answer, which is lent the item itself."""
-    if getattr(_lending, "items", False):
-        return self
-    result: Item = _moto_item_deepcopy(self, memo)
-    return result
 
 
 def _items_of(table: Table, partition: Any) -> list[Any]:

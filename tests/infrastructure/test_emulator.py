@@ -532,6 +532,21 @@ def test_a_malformed_stream_iterator_is_a_validation_error(emulator: Any, iterat
     assert refused.value.response["Error"]["Code"] == "ValidationException"
 
 
+def _printed_by(script: str) -> list[str]:
+    """What `script` prints, run in a fresh interpreter: it installs the emulator's patches into
+    in-process moto there, which must not reach this process's stock moto."""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.split()
+
+
 _KEEPS_NOTHING = """
 import boto3, gc
 from moto import mock_aws
@@ -584,16 +599,7 @@ def test_the_emulator_keeps_no_model_object_it_has_finished_with() -> None:
     # stream iterator, each SQS message) for its dashboard, and every stream iterator in a dict:
     # the idle stack's stream polls grew the emulator by ~160 MB an hour. Sent mail stays
     # listed: the local outbox reads it from the dashboard.
-    done = subprocess.run(
-        [sys.executable, "-c", _KEEPS_NOTHING],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    kept, iterators, mail = map(int, done.stdout.split())
+    kept, iterators, mail = map(int, _printed_by(_KEEPS_NOTHING))
     assert (kept, iterators) == (0, 0)
     assert mail == 1
 
@@ -653,16 +659,7 @@ with mock_aws():
 def test_reads_answer_from_the_stored_items_and_a_transaction_still_keeps_its_undo_copy() -> None:
     # A Query or a Scan lends the stored items to its answer (moto deep-copied each); a
     # transaction still copies what it may have to restore.
-    done = subprocess.run(
-        [sys.executable, "-c", _LENDS],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["0", "1"]
+    assert _printed_by(_LENDS) == ["0", "1"]
 
 
 def test_dynamodb_requests_take_turns_in_arrival_order() -> None:
