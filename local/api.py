@@ -30,6 +30,7 @@ from chalice.local import ChaliceRequestHandler, LocalChalice, ThreadedHTTPServe
 
 from chalicelib.errors import PROBLEM_CONTENT_TYPE, InvalidRequestError, NotFoundError, OnsaleError
 from chalicelib.turns import FifoGate
+from local import http_headers
 
 # Like a Lambda function's reserved concurrency: at most this many requests of a worker run at
 # once, the rest wait their turn, so a burst cannot swamp the emulator (which serves ~650
@@ -164,6 +165,7 @@ def serve(port: int, channel_fd: int | None) -> None:
     the Unix socket `channel_fd`, until it closes."""
     from app import app
 
+    http_headers.install()
     # As `chalice local` does: one current request per thread, never shared between callers.
     app.__class__ = type("ThreadLocalOnsale", (LocalChalice, type(app)), {})
     config = Config(chalice_stage="local", user_provided_params={"app_name": "onsale"})
