@@ -51,6 +51,7 @@ def session() -> boto3.session.Session:
 
 
 def _client_kwargs(service: str) -> dict[str, Any]:
+    import boto3
     from botocore.config import Config
 
     settings = get_settings()
@@ -61,6 +62,10 @@ def _client_kwargs(service: str) -> dict[str, Any]:
             read_timeout=5,
             retries={"max_attempts": 3, "mode": "standard"},
             max_pool_connections=64,
+            # A fixed User-Agent ("onsale Boto3/x Botocore/y"): botocore otherwise rebuilds its
+            # default one (some forty components, each sanitised twice) on every request,
+            # ~0.1 ms of CPU, a tenth of a DynamoDB read's cost in the client (decision 34).
+            user_agent=f"onsale Boto3/{boto3.__version__}",
         )
     }
     if settings.aws_endpoint:
