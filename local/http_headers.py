@@ -3,9 +3,10 @@
 `http.server` (under the local API and the emulator alike) and `http.client` (under botocore's
 requests to the emulator) parse every header block with `email.parser`, a general MIME parser,
 three times per cold event view; parsing them here took ~8 % off the emulator's CPU per Query
-and ~7 % off a cold view's across the stack (decision 34). A plain block (each line `Name: value`, printable ASCII, no folded lines) is
-parsed here into the same `HTTPMessage`, through its public interface. Anything else takes the
-standard library's own parser, so what a hostile or odd request gets is unchanged.
+and ~7 % off a cold view's across the stack (decision 34). A plain block (each line
+`Name: value`, printable ASCII, no folded lines) is parsed here into the same `HTTPMessage`,
+through its public interface. Anything else takes the standard library's own parser, so what a
+hostile or odd request gets is unchanged.
 """
 
 from __future__ import annotations
