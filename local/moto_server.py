@@ -31,7 +31,13 @@
      handshake, a new server thread and a log line (two thirds of the emulator's time under
      load), and every API request reconnected. Their answers go out in one write;
    - header blocks are parsed without the e-mail package when they are plain
-     (`local/http_headers.py`, decision 34): ~8 % of a Query's CPU here.
+     (`local/http_headers.py`, decision 34): ~8 % of a Query's CPU here;
+   - an update expression is parsed once per distinct text, and a condition expression is
+     tokenised once per distinct text (decision 35): a hold of two seats is a transaction of
+     three conditions and two updates, all with the same texts every time, and moto parsed
+     the update texts twice per request. The parsed update is only read (moto's validator
+     works on its own deep copy, as moto already relies on when it validates one tree twice);
+     the tokens are immutable tuples.
    `tests/infrastructure/test_emulator.py` checks the answers against moto's own, op by op.
 3. Memory that a long `make run` kept: moto keeps every model object it ever makes (each
    item a read copied, each stream iterator, each SQS message) in a list for its dashboard,
@@ -60,6 +66,7 @@ import json
 import re
 import sys
 import threading
+from collections import deque
 from http import HTTPStatus
 from typing import Any
 
@@ -68,6 +75,7 @@ from moto.core.common_models import BaseModel
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.core.utils import method_names_from_class
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
     MockValidationException,
@@ -79,6 +87,7 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
@@ -212,6 +221,32 @@ class _Partition:
 
 _moto_query: Any = Table.query
 _lending = threading.local()  # `items` is True while a Query's answer is made from stored items
+_moto_parse_update: Any = UpdateExpressionParser.make
+_moto_lex_condition: Any = ConditionExpressionParser._lex_condition_expression
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_update(expression: str) -> Any:
+    return _moto_parse_update(expression)  # (an invalid one raises, and is not cached)
+
+
+def parse_update_expression(cls: type[UpdateExpressionParser], expression_str: str) -> Any:
+    """moto's parse of an update expression: the same tree, shared by every request of the
+    same text (each reader only reads it; moto's validator deep-copies it before resolving)."""
+    return _parsed_update(expression_str)
+
+
+@functools.lru_cache(maxsize=1024)
+def _condition_tokens(expression: str) -> tuple[Any, ...]:
+    return tuple(_moto_lex_condition(ConditionExpressionParser(expression, {}, {})))
+
+
+def lex_condition_expression(self: ConditionExpressionParser) -> deque[Any]:
+    """moto's tokens of a condition expression (named tuples, which its parser never changes),
+    read once per distinct text: they depend on the text alone."""
+    return deque(_condition_tokens(self.condition_expression))
+
+
 _moto_item_deepcopy: Any = Item.__deepcopy__
 
 
@@ -561,6 +596,8 @@ def install() -> None:
     BaseModel.__new__ = staticmethod(_unlisted_new)  # type: ignore[method-assign]
     DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator  # type: ignore[method-assign]
     DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
+    UpdateExpressionParser.make = classmethod(parse_update_expression)
+    ConditionExpressionParser._lex_condition_expression = lex_condition_expression  # type: ignore[method-assign]
     http_headers.install()
 
 

@@ -669,3 +669,98 @@ def test_dynamodb_requests_take_turns_in_arrival_order() -> None:
     from local import moto_server
 
     assert isinstance(moto_server._request_lock, FifoGate)
+
+
+@pytest.mark.usefixtures("tables")
+def test_repeated_expression_texts_apply_each_requests_own_values(emulator: Any, stock: Any) -> None:
+    # The emulator parses an update text and tokenises a condition text once; every request
+    # still brings its own names and values, and a bad update text is refused every time. (A bad
+    # condition text is a 500 in moto as shipped too: the app's conditions are constants.)
+    hold = "SET #h = :hold, hold_until = :until"
+    free = "attribute_not_exists(#h) OR hold_until <= :now"
+    for seat, holder, now in (("A-05", "h1", "100"), ("A-06", "h2", "100"), ("A-05", "h3", "150")):
+        both(
+            emulator,
+            stock,
+            "update_item",
+            TableName="seats",
+            Key={"pk": {"S": "ev2#floor"}, "sk": {"S": seat}},
+            UpdateExpression=hold,
+            ConditionExpression=free,
+            ExpressionAttributeNames={"#h": "holder"},
+            ExpressionAttributeValues={
+                ":hold": {"S": holder},
+                ":until": {"N": str(int(now) + 60)},
+                ":now": {"N": now},
+            },
+        )
+    expired = both(
+        emulator,
+        stock,
+        "update_item",
+        TableName="seats",
+        Key={"pk": {"S": "ev2#floor"}, "sk": {"S": "A-05"}},
+        UpdateExpression=hold,
+        ConditionExpression=free,
+        ExpressionAttributeNames={"#h": "holder"},
+        ExpressionAttributeValues={":hold": {"S": "h4"}, ":until": {"N": "400"}, ":now": {"N": "300"}},
+        ReturnValues="ALL_NEW",
+    )
+    assert expired["Attributes"]["holder"] == {"S": "h4"}
+    seats = both(
+        emulator,
+        stock,
+        "batch_get_item",
+        RequestItems={
+            "seats": {"Keys": [{"pk": {"S": "ev2#floor"}, "sk": {"S": s}} for s in ("A-05", "A-06")]}
+        },
+    )
+    assert sorted(item["holder"]["S"] for item in seats["Responses"]["seats"]) == ["h2", "h4"]
+    for _ in range(2):
+        refused = both(
+            emulator,
+            stock,
+            "update_item",
+            TableName="seats",
+            Key={"pk": {"S": "ev2#floor"}, "sk": {"S": "A-07"}},
+            UpdateExpression="SET = :x",
+            ExpressionAttributeValues={":x": {"S": "x"}},
+        )
+        assert refused["error"] == "ValidationException"
+
+
+_PARSES_ONCE = """
+from local import moto_server
+moto_server.install()
+parsed, lexed = [], []
+parse, lex = moto_server._moto_parse_update, moto_server._moto_lex_condition
+moto_server._moto_parse_update = lambda text: parsed.append(text) or parse(text)
+moto_server._moto_lex_condition = lambda parser: lexed.append(parser.condition_expression) or lex(parser)
+import boto3
+from moto import mock_aws
+with mock_aws():
+    db = boto3.client("dynamodb", region_name="us-east-1")
+    db.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "p", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for n in range(10):
+        update = {
+            "TableName": "t",
+            "Key": {"p": {"S": f"seat{n}"}},
+            "UpdateExpression": "SET holder = :h",
+            "ConditionExpression": "attribute_not_exists(holder) OR holder = :h",
+            "ExpressionAttributeValues": {":h": {"S": f"user{n}"}},
+        }
+        db.transact_write_items(TransactItems=[{"Update": update}])
+        db.update_item(**update)
+    print(len(parsed), len(lexed))
+"""
+
+
+def test_each_expression_text_is_parsed_once() -> None:
+    # moto parsed an update text twice per transaction item and once per UpdateItem, and
+    # tokenised the condition text each time: 30 parses and 20 tokenisations here.
+    assert _printed_by(_PARSES_ONCE) == ["1", "1"]
