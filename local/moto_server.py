@@ -226,14 +226,11 @@ _moto_lex_condition: Any = ConditionExpressionParser._lex_condition_expression
 
 
 @functools.lru_cache(maxsize=1024)
-def _parsed_update(expression: str) -> Any:
-    return _moto_parse_update(expression)  # (an invalid one raises, and is not cached)
-
-
 def parse_update_expression(cls: type[UpdateExpressionParser], expression_str: str) -> Any:
     """moto's parse of an update expression: the same tree, shared by every request of the
-    same text (each reader only reads it; moto's validator deep-copies it before resolving)."""
-    return _parsed_update(expression_str)
+    same text (each reader only reads it; moto's validator deep-copies it before resolving).
+    An invalid text raises, as before, and is not cached."""
+    return _moto_parse_update(expression_str)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -596,7 +593,7 @@ def install() -> None:
     BaseModel.__new__ = staticmethod(_unlisted_new)  # type: ignore[method-assign]
     DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator  # type: ignore[method-assign]
     DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
-    UpdateExpressionParser.make = classmethod(parse_update_expression)
+    UpdateExpressionParser.make = classmethod(parse_update_expression)  # type: ignore[arg-type]
     ConditionExpressionParser._lex_condition_expression = lex_condition_expression  # type: ignore[method-assign]
     http_headers.install()
 

@@ -426,28 +426,12 @@ def test_stream_reads_go_through_the_dynamodb_path_and_keep_their_connection(emu
     # The stack's pollers read streams several times a second: those requests take the
     # DynamoDB path (no Flask app, the connection kept open). (Stock moto's in-process streams
     # answer 404 to this botocore, so the records are checked against what was written.)
-    emulator.create_table(
-        TableName="streamed",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    streams = boto3.client(
-        "dynamodbstreams",
-        endpoint_url=emulator.meta.endpoint_url,
-        config=Config(retries={"max_attempts": 1}),
-        **CREDENTIALS,
-    )
+    streams, arn, shard_id = _streamed_table(emulator, "streamed")
     for n in range(3):
         emulator.put_item(TableName="streamed", Item={"id": {"S": f"k{n}"}, "n": {"N": str(n)}})
     emulator.delete_item(TableName="streamed", Key={"id": {"S": "k1"}})
 
-    arn = emulator.describe_table(TableName="streamed")["Table"]["LatestStreamArn"]
-    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-    iterator = streams.get_shard_iterator(
-        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")
     answer = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=10)
 
     assert [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in answer["Records"]] == [
